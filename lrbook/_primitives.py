@@ -1,0 +1,224 @@
+"""Hand-written, numerically stable primitives.
+
+These are the only formulas in lrbook that are *not* generated from
+:mod:`lrbook.symbolic`: they are the stable implementations that the code
+generator maps SymPy's opaque functions to (``sigmoid``, ``log_sigmoid``,
+``softplus``, ``logsumexp``, ``softmax``, ``log_softmax``).  Each function keeps
+its input's floating dtype (float32 in, float32 out), never overflows, never
+warns, and passes NaN through as NaN.
+
+Why not the textbook formulas?
+
+* ``1 / (1 + exp(-z))`` overflows in ``exp`` for ``z < -709`` (float64) and
+  raises a RuntimeWarning, even though the answer (0) is representable.
+* ``log(1 + exp(z))`` overflows for ``z > 709``; ``log1p(exp(z))`` does too.
+* ``1 - sigmoid(z)`` cancels catastrophically for large ``z``: use
+  ``sigmoid(-z)`` instead.
+* ``(1 + tanh(z/2)) / 2`` is 0 already at ``z = -40``, so its logarithm is
+  ``-inf`` where the true value is about ``-40``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
+
+
+def _float_array(x: ArrayLike) -> NDArray[np.floating]:
+    """Return ``x`` as a floating array, keeping float16/32/64 and promoting ints to float64."""
+    arr = np.asarray(x)
+    if arr.dtype.kind == "f":
+        return arr
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    raise TypeError(
+        f"expected a real numeric array, got dtype {arr.dtype!s}; "
+        "convert it with np.asarray(x, dtype=float)"
+    )
+
+
+def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, stable for every finite and infinite ``z``.
+
+    Parameters
+    ----------
+    z : array-like of any shape
+        Logits.
+
+    Returns
+    -------
+    ndarray of the same shape and floating dtype as ``z``
+        Values in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook import sigmoid
+    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
+    array([0. , 0.5, 1. ])
+    """
+    z = _float_array(z)
+    # exp(-|z|) is in (0, 1]: it can underflow to 0 (harmless) but never overflow.
+    e = np.exp(-np.abs(z))
+    # z >= 0: 1 / (1 + e^-z);  z < 0: e^z / (1 + e^z).  Both have denominators in [1, 2].
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+
+
+def softplus(z: ArrayLike) -> NDArray[np.floating]:
+    """Softplus ``log(1 + exp(z))``, stable for every ``z``.
+
+    Uses ``max(z, 0) + log1p(exp(-|z|))``: the exponential never exceeds 1.
+
+    Parameters
+    ----------
+    z : array-like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape and floating dtype as ``z``
+
+    Examples
+    --------
+    >>> from lrbook import softplus
+    >>> float(softplus(1000.0))
+    1000.0
+    >>> float(softplus(-1000.0))
+    0.0
+    """
+    z = _float_array(z)
+    with np.errstate(invalid="ignore"):  # inf - inf never happens here; NaN propagates quietly
+        out = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    return out.astype(z.dtype, copy=False)
+
+
+def log_sigmoid(z: ArrayLike) -> NDArray[np.floating]:
+    """Logarithm of the sigmoid, ``log(sigmoid(z)) = -softplus(-z)``, stable for every ``z``.
+
+    ``log(1 - sigmoid(z))`` is ``log_sigmoid(-z)``: use that instead of
+    subtracting from one, which loses all precision for large ``z``.
+
+    Parameters
+    ----------
+    z : array-like of any shape
+
+    Returns
+    -------
+    ndarray of the same shape and floating dtype as ``z``
+        Values in ``(-inf, 0]``.
+
+    Examples
+    --------
+    >>> from lrbook import log_sigmoid
+    >>> float(log_sigmoid(-1000.0))
+    -1000.0
+    """
+    z = _float_array(z)
+    with np.errstate(invalid="ignore"):
+        out = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+    return out.astype(z.dtype, copy=False)
+
+
+def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
+    """``log(sum(exp(z), axis))`` computed with the max-shift, so ``exp`` never overflows.
+
+    ``logsumexp(z) = m + log(sum(exp(z - m)))`` with ``m = max(z)``; the shift is
+    exact because softmax is shift invariant (see
+    :func:`lrbook.symbolic.softmax_derivation`).
+
+    Parameters
+    ----------
+    z : array-like of shape (..., K)
+    axis : int, default=-1
+        Axis to reduce.
+    keepdims : bool, default=False
+        Keep the reduced axis with length one.
+
+    Returns
+    -------
+    ndarray
+        ``z`` reduced over ``axis``, same floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook import logsumexp
+    >>> float(logsumexp(np.array([1000.0, 1000.0])) - 1000.0)  # log 2
+    0.6931471805599453
+    """
+    z = _float_array(z)
+    m = np.max(z, axis=axis, keepdims=True)
+    # A row whose max is +-inf (or NaN) cannot be shifted by it: shift by 0 instead.
+    m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf for all -inf rows
+        out = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return out.astype(z.dtype, copy=False)
+
+
+def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+    """Log-probabilities ``z - logsumexp(z)``; finite wherever ``z`` is.
+
+    Parameters
+    ----------
+    z : array-like of shape (..., K)
+    axis : int, default=-1
+
+    Returns
+    -------
+    ndarray of the same shape and dtype as ``z``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook import log_softmax
+    >>> log_softmax(np.array([0.0, 1000.0]))
+    array([-1000.,     0.])
+    """
+    z = _float_array(z)
+    lse = logsumexp(z, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore"):  # inf - inf -> NaN only for rows with +inf logits
+        return (z - lse).astype(z.dtype, copy=False)
+
+
+def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+    """Softmax ``exp(z) / sum(exp(z))`` with the max-shift; rows sum to one.
+
+    Parameters
+    ----------
+    z : array-like of shape (..., K)
+    axis : int, default=-1
+
+    Returns
+    -------
+    ndarray of the same shape and dtype as ``z``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook import softmax
+    >>> softmax(np.array([1000.0, 1000.0]))
+    array([0.5, 0.5])
+    """
+    z = _float_array(z)
+    m = np.max(z, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+    with np.errstate(invalid="ignore"):
+        e = np.exp(z - m)
+        return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype, copy=False)
+
+
+def rowsum(x: ArrayLike) -> NDArray[np.floating]:
+    """Sum over the last axis (the class axis); the printer's target for ``rowsum`` in kernels.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook._primitives import rowsum
+    >>> rowsum(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([3., 7.])
+    """
+    x = _float_array(x)
+    return np.sum(x, axis=-1)
