@@ -1,0 +1,309 @@
+"""Checks of the built, executed book in ``_build/html`` (marker ``book``).
+
+Run after the build: ``nox -s docs`` builds and then runs this file. Without a build the
+tests are skipped (see ``conftest.py``), unless ``LRBOOK_REQUIRE_BOOK=1``.
+
+What is checked:
+
+- every ``book/*.md`` has its HTML page;
+- no output cell shows a traceback, error or warning text (a cell tagged
+  ``expected-warning`` may show warning text, one tagged ``expected-error`` error text,
+  e.g. a chapter that demonstrates a RuntimeWarning or a validation message; never a
+  traceback);
+- every numbered chapter has at least one figure (an ``<img>`` in a cell output), at least
+  one glued value, and at least one entry in :data:`GLUE_CHECKS`;
+- for every entry in :data:`GLUE_CHECKS`: the value the executed notebook glued equals the
+  value lrbook computes now (re-running the same call in this process), and every
+  ``{glue:text}`key:fmt``` on the page shows that recomputed value formatted with ``fmt``.
+
+Book writers: see the instructions above :data:`GLUE_CHECKS`.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.book
+
+bs4 = pytest.importorskip("bs4", reason="the book tests need beautifulsoup4 (book extra)")
+
+BOOK_DIR = Path(__file__).resolve().parent.parent / "book"
+CHAPTER_PATTERN = re.compile(r"^\d\d_.+$")
+
+
+@dataclass(frozen=True)
+class GlueCheck:
+    """Recompute one glued value of one page.
+
+    Parameters
+    ----------
+    page : str
+        Docname of the page, e.g. ``"02_sigmoid"`` for ``book/02_sigmoid.md``.
+    key : str
+        The name passed to ``myst_nb.glue(key, value, display=False)`` in that page.
+    compute : callable
+        Called with no arguments; returns the value again by the same lrbook call the
+        page makes. Numbers (and lists/tuples of numbers) are compared with ``rtol`` /
+        ``atol``; anything else by its ``repr`` against the glued ``text/plain``
+        (e.g. a SymPy expression).
+    rtol, atol : float, default=1e-9, 0.0
+        Tolerances for numbers.
+    """
+
+    page: str
+    key: str
+    compute: Callable[[], Any]
+    rtol: float = 1e-9
+    atol: float = 0.0
+
+    @property
+    def id(self) -> str:
+        return f"{self.page}::{self.key}"
+
+
+# -- Registry of recomputed glue values -----------------------------------------------------
+# BOOK HELPERS ADD ENTRIES HERE: at least one per chapter (the test fails for a chapter
+# without one). How to glue in a chapter (a MyST text notebook in book/):
+#
+#   from myst_nb import glue
+#   acc = float(model.score(X_test, y_test))     # glue Python floats/ints/str, not np.float64
+#   glue("ch07_test_accuracy", acc, display=False)
+#
+# and cite it in the prose with {glue:text}`ch07_test_accuracy:.3f` (format spec optional,
+# it must end in its type character). Then register the same computation below with the
+# same call (seeded data, same arguments), using lambdas that import lrbook lazily:
+#
+#   GlueCheck("07_gradient_descent", "ch07_test_accuracy", lambda: _ch07_test_accuracy()),
+#
+# Keep a helper function next to the registry when the computation is more than one line.
+# Glued values that cannot be recomputed exactly (timings) are simply not registered.
+# Math: glue a SymPy object (or anything with _repr_latex_) and paste it with
+#   ```{glue:math} key
+#   :label: eq-some-label
+#   ```
+# then cite it with {eq}`eq-some-label`; register its check with compute returning the
+# same SymPy object (compared through repr).
+
+
+def _sample_sigmoid_definition() -> Any:
+    import sympy as sp
+
+    z = sp.Symbol("z", real=True)
+    return sp.Eq(sp.Function("sigma")(z), 1 / (1 + sp.exp(-z)))
+
+
+def _lrbook() -> Any:
+    import lrbook
+
+    return lrbook
+
+
+GLUE_CHECKS: list[GlueCheck] = [
+    # book/02_sigmoid.md (sample chapter; its writer replaces these entries)
+    GlueCheck("02_sigmoid", "sigmoid_at_2", lambda: float(_lrbook().sigmoid(2.0))),
+    GlueCheck("02_sigmoid", "sigmoid_definition", _sample_sigmoid_definition),
+]
+
+
+# -- Helpers --------------------------------------------------------------------------------
+def _book_pages() -> list[str]:
+    return sorted(p.stem for p in BOOK_DIR.glob("*.md") if not p.name.startswith("_"))
+
+
+def _chapters() -> list[str]:
+    return [page for page in _book_pages() if CHAPTER_PATTERN.match(page)]
+
+
+def _soup(html_dir: Path, page: str) -> Any:
+    path = html_dir / f"{page}.html"
+    assert path.is_file(), f"{path} was not built from book/{page}.md"
+    return bs4.BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _article(soup: Any) -> Any:
+    return soup.find("article") or soup.find(attrs={"role": "main"}) or soup
+
+
+def _glue_data(html_dir: Path, page: str) -> dict[str, Any]:
+    """The glued outputs myst-nb recorded for an executed page (``jupyter_execute``)."""
+    path = html_dir.parent / "jupyter_execute" / f"{page}.glue.json"
+    assert path.is_file(), f"{path} is missing: did book/{page}.md glue anything?"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        return text
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, list | tuple) and value:
+        return all(_is_numeric(v) for v in value)
+    return False
+
+
+def _format_plain_text(text: str, fmt_spec: str) -> str:
+    """Format like myst-nb's ``{glue:text}`` role does."""
+    from myst_nb.core.variables import format_plain_text
+
+    return format_plain_text(text, fmt_spec)
+
+
+GLUE_TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+
+
+def _glue_text_uses(page: str, key: str) -> list[str]:
+    """Format specs of every ``{glue:text}`key[:fmt]``` for ``key`` in ``book/<page>.md``."""
+    specs = []
+    source = (BOOK_DIR / f"{page}.md").read_text(encoding="utf-8")
+    for content in GLUE_TEXT_ROLE.findall(source):
+        parts = content.rsplit(":", 1)
+        name, fmt = (parts[0], parts[1]) if len(parts) == 2 else (parts[0], "s")
+        if name == key:
+            specs.append(fmt)
+    return specs
+
+
+# -- Tests ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("page", _book_pages())
+def test_every_page_is_built(html_dir: Path, page: str) -> None:
+    soup = _soup(html_dir, page)
+    assert _article(soup).get_text(strip=True), f"{page}.html has no content"
+
+
+ERROR_TEXT = re.compile(r"\b\w*Error\b")
+WARNING_TEXT = re.compile(r"\b\w*Warning\b|\bwarnings?\.warn|^\s*warn", re.MULTILINE)
+
+
+def output_problems(soup: Any) -> list[str]:
+    """Tracebacks, error and warning text in the output cells of one page."""
+    problems = []
+    for output in soup.select("div.cell_output"):
+        cell = output.find_parent("div", class_="cell")
+        tags = set(cell.get("class", [])) if cell is not None else set()
+        text = output.get_text("\n")
+        if "Traceback" in text or output.select(".output.traceback, .output.error"):
+            problems.append(f"traceback in an output cell: {text[:300]!r}")
+        if "tag_expected-error" not in tags and ERROR_TEXT.search(text):
+            problems.append(f"error text in an output cell: {text[:300]!r}")
+        if "tag_expected-warning" not in tags and (
+            WARNING_TEXT.search(text) or output.select(".output.stderr")
+        ):
+            problems.append(f"warning/stderr text in an output cell: {text[:300]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("page", _book_pages())
+def test_no_error_or_warning_in_outputs(html_dir: Path, page: str) -> None:
+    problems = output_problems(_soup(html_dir, page))
+    assert not problems, f"{page}.html:\n" + "\n".join(problems)
+
+
+def test_output_problems_are_detected() -> None:
+    """The output check itself catches tracebacks, errors, warnings and stderr."""
+    html = """
+    <div class="cell docutils container"><div class="cell_output docutils container">
+      <pre>Traceback (most recent call last)</pre></div></div>
+    <div class="cell docutils container"><div class="cell_output docutils container">
+      <pre>ValueError: bad</pre></div></div>
+    <div class="cell docutils container"><div class="cell_output docutils container">
+      <pre>RuntimeWarning: overflow encountered in exp</pre></div></div>
+    <div class="cell tag_expected-warning docutils container">
+      <div class="cell_output docutils container">
+      <pre>RuntimeWarning: overflow encountered in exp</pre></div></div>
+    <div class="cell docutils container"><div class="cell_output docutils container">
+      <pre>0.5</pre></div></div>
+    """
+    problems = output_problems(bs4.BeautifulSoup(html, "html.parser"))
+    assert len(problems) == 3, problems
+    assert "traceback" in problems[0]
+    assert "error text" in problems[1]
+    assert "warning" in problems[2]
+
+
+@pytest.mark.parametrize("page", _chapters())
+def test_chapter_has_a_figure(html_dir: Path, page: str) -> None:
+    images = _article(_soup(html_dir, page)).select("div.cell_output img")
+    assert images, f"{page}.html shows no figure from executed code"
+
+
+@pytest.mark.parametrize("page", _chapters())
+def test_chapter_has_a_glued_value(html_dir: Path, page: str) -> None:
+    pasted = _article(_soup(html_dir, page)).select(
+        ".pasted-text, .pasted-inline, .pasted-math, .pasted-block"
+    )
+    assert pasted, f"{page}.html shows no glued value"
+
+
+@pytest.mark.parametrize("page", _chapters())
+def test_chapter_has_a_registered_glue_check(page: str) -> None:
+    assert any(check.page == page for check in GLUE_CHECKS), (
+        f"book/{page}.md has no entry in GLUE_CHECKS (tests/test_book.py): register at "
+        "least one glued value with the lrbook call that recomputes it"
+    )
+
+
+def test_glue_checks_name_existing_pages() -> None:
+    pages = set(_book_pages())
+    stale = [check.id for check in GLUE_CHECKS if check.page not in pages]
+    assert not stale, f"GLUE_CHECKS entries for pages that do not exist: {stale}"
+
+
+@pytest.mark.parametrize(
+    "check",
+    [c for c in GLUE_CHECKS if (BOOK_DIR / f"{c.page}.md").is_file()],
+    ids=lambda c: c.id,
+)
+def test_glued_value_matches_lrbook(html_dir: Path, check: GlueCheck) -> None:
+    glued = _glue_data(html_dir, check.page)
+    assert check.key in glued, (
+        f"{check.page} glued no value named {check.key!r} (glued: {sorted(glued)})"
+    )
+    glued_text = glued[check.key]["data"]["text/plain"]
+    glued_value = _literal(glued_text)
+    expected = check.compute()
+    if _is_numeric(glued_value):
+        np.testing.assert_allclose(
+            np.asarray(glued_value, dtype=float),
+            np.asarray(expected, dtype=float),
+            rtol=check.rtol,
+            atol=check.atol,
+            err_msg=f"{check.id}: glued {glued_text} but lrbook now gives {expected!r}",
+        )
+    else:
+        assert glued_text == repr(expected), f"{check.id}: glued {glued_text!r}, now {expected!r}"
+
+    # The page shows the recomputed value, formatted as each {glue:text} role asks.
+    shown = [
+        span.get_text() for span in _article(_soup(html_dir, check.page)).select(".pasted-text")
+    ]
+    for fmt in _glue_text_uses(check.page, check.key):
+        text = _format_plain_text(repr(expected), fmt)
+        assert text in shown, (
+            f"{check.page}.html should show {check.key} as {text!r} ({{glue:text}} with "
+            f"format {fmt!r}); pasted values on the page: {shown}"
+        )
+
+
+def test_numeric_comparison_helpers() -> None:
+    assert _is_numeric(_literal("0.5"))
+    assert _is_numeric(_literal("[1, 2.5]"))
+    assert not _is_numeric(_literal("True"))
+    assert not _is_numeric(_literal("Eq(sigma(z), 1/(1 + exp(-z)))"))
+    assert math.isclose(float(_literal("0.8807970779778823")), 0.8807970779778823)
