@@ -144,8 +144,8 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     --------
     >>> import numpy as np
     >>> from lrbook import logsumexp
-    >>> float(logsumexp(np.array([1000.0, 1000.0])) - 1000.0)  # log 2
-    0.6931471805599453
+    >>> float(logsumexp(np.array([1000.0, 1000.0])))  # 1000 + log 2, no overflow
+    1000.6931471805599
     """
     z = _float_array(z)
     m = np.max(z, axis=axis, keepdims=True)
@@ -158,8 +158,28 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     return out.astype(z.dtype, copy=False)
 
 
+def _shift_rows(z: NDArray[np.floating], axis: int) -> tuple[NDArray[np.floating], np.ndarray]:
+    """Return ``(z - max(z), max(z))`` along ``axis``, safe for infinite rows.
+
+    A row whose maximum is ``+inf`` is replaced by its limit: 0 on the ``+inf``
+    entries and ``-inf`` elsewhere (softmax tends to ``1/count`` on the ``+inf``
+    entries and 0 on the rest). Rows whose maximum is ``-inf`` or NaN are not
+    shifted, so an all ``-inf`` row stays ``-inf`` and NaN stays NaN.
+    """
+    m = np.max(z, axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+    with np.errstate(invalid="ignore"):
+        shifted = np.where(np.isposinf(m), np.where(z == m, 0.0, -np.inf), z - shift)
+    return shifted.astype(z.dtype, copy=False), m
+
+
 def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
-    """Log-probabilities ``z - logsumexp(z)``; finite wherever ``z`` is.
+    """Log-probabilities ``z - logsumexp(z)``, accurate even when they are tiny.
+
+    Computed as ``(z - m) - log1p(sum_{j != argmax} exp(z_j - m))``: leaving
+    the largest term (exactly 1) out of the sum lets ``log1p`` keep
+    probabilities near one to full relative precision (``log_softmax([40, 0])[0]``
+    is ``-4.25e-18``, not 0 as ``z - logsumexp(z)`` would give).
 
     Parameters
     ----------
@@ -176,15 +196,30 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> from lrbook import log_softmax
     >>> log_softmax(np.array([0.0, 1000.0]))
     array([-1000.,     0.])
+    >>> float(log_softmax(np.array([40.0, 0.0]))[0])
+    -4.248354255291589e-18
     """
     z = _float_array(z)
-    lse = logsumexp(z, axis=axis, keepdims=True)
-    with np.errstate(invalid="ignore"):  # inf - inf -> NaN only for rows with +inf logits
-        return (z - lse).astype(z.dtype, copy=False)
+    shifted, m = _shift_rows(z, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e = np.exp(shifted)
+        rest = e.copy()
+        np.put_along_axis(rest, np.argmax(shifted, axis=axis, keepdims=True), 0, axis=axis)
+        # NaN rows (argmax would drop the NaN) and all -inf rows keep the plain log of the sum.
+        plain = np.isnan(m) | np.isneginf(m)
+        log_sum = np.where(
+            plain,
+            np.log(np.sum(e, axis=axis, keepdims=True)),
+            np.log1p(np.sum(rest, axis=axis, keepdims=True)),
+        )
+        return (shifted - log_sum).astype(z.dtype, copy=False)
 
 
 def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     """Softmax ``exp(z) / sum(exp(z))`` with the max-shift; rows sum to one.
+
+    A row containing ``+inf`` gives its limit (equal shares on the ``+inf``
+    entries, 0 elsewhere) instead of ``inf / inf``.
 
     Parameters
     ----------
@@ -201,12 +236,13 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> from lrbook import softmax
     >>> softmax(np.array([1000.0, 1000.0]))
     array([0.5, 0.5])
+    >>> softmax(np.array([np.inf, 0.0]))
+    array([1., 0.])
     """
     z = _float_array(z)
-    m = np.max(z, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
-    with np.errstate(invalid="ignore"):
-        e = np.exp(z - m)
+    shifted, _ = _shift_rows(z, axis)
+    with np.errstate(invalid="ignore"):  # 0/0 only for all -inf rows (no limit exists)
+        e = np.exp(shifted)
         return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype, copy=False)
 
 
