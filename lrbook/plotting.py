@@ -43,6 +43,7 @@ __all__ = [
     "plot_lr_sweep",
     "plot_network",
     "plot_sigmoid",
+    "plot_step_size_error",
     "plot_step_size_errors",
 ]
 
@@ -979,10 +980,12 @@ def plot_loss_contours(
 # ---------------------------------------------------------------------------
 # gradient checking
 # ---------------------------------------------------------------------------
-def plot_step_size_errors(
+_SLOPES = {"forward": 1, "backward": 1, "central": 2}
+
+
+def plot_step_size_error(
     eps: ArrayLike,
-    forward_err: ArrayLike,
-    central_err: ArrayLike,
+    errors: Mapping[str, ArrayLike],
     ax: Axes | None = None,
     *,
     guides: bool = True,
@@ -991,21 +994,113 @@ def plot_step_size_errors(
 
     For large steps the error falls with the step (slope 1 for forward, slope 2
     for central differences: truncation error); for tiny steps it grows again
-    like ``machine epsilon / eps`` (round-off).  The best step of each method is
-    marked with a larger dot.
+    like ``machine epsilon / eps`` (round-off), which gives the V shape.  The best
+    step of each method is marked with a larger dot.
+
+    Parameters
+    ----------
+    eps : array-like of shape (n,)
+        Step sizes (> 0), in any order.
+    errors : mapping str -> array-like of shape (n,)
+        Method name -> absolute or relative errors (>= 0) at each step, e.g.
+        ``{"forward": ..., "central": ...}``.  The names ``"forward"``,
+        ``"backward"`` and ``"central"`` are labelled "... difference" and get a
+        reference slope; other names are used as given.  Exact zeros cannot be
+        drawn on a log axis and are left out.
+    ax : matplotlib Axes, optional
+        Axes to draw into; created if None.
+    guides : bool, default=True
+        Add grey dashed reference lines ``O(eps)`` (forward/backward) and
+        ``O(eps^2)`` (central) anchored at the largest step.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_step_size_errors : the same plot with two positional error arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_step_size_error
+    >>> eps = np.logspace(-12, -1, 23)
+    >>> errors = {
+    ...     "forward": np.abs((np.exp(1 + eps) - np.exp(1)) / eps - np.exp(1)),
+    ...     "central": np.abs((np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - np.exp(1)),
+    ... }
+    >>> ax = plot_step_size_error(eps, errors, Figure().add_subplot())
+    >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
+    ('log', 'log', 6)
+    """
+    e = _as_1d(eps, "eps")
+    if np.any(e <= 0):
+        raise ValueError("eps must be positive step sizes")
+    if not isinstance(errors, Mapping) or len(errors) == 0:
+        raise TypeError(
+            "errors must be a non-empty mapping method name -> error array, e.g. "
+            f"{{'forward': ..., 'central': ...}}, got {type(errors).__name__}"
+        )
+    order = np.argsort(e)
+    e = e[order]
+    curves = []
+    for name, v in errors.items():
+        a = _as_1d(v, f"errors[{name!r}]")
+        if a.size != e.size:
+            raise ValueError(f"errors[{name!r}] has {a.size} values but eps has {e.size}")
+        if np.any(a < 0):
+            raise ValueError(f"errors[{name!r}] must be >= 0 (errors are absolute values)")
+        curves.append((str(name), np.where(a > 0, a, np.nan)[order]))
+    ax = _new_axes() if ax is None else _check_axes(ax)
+    for i, (name, a) in enumerate(curves):
+        color = _class_color(i)
+        label = f"{name} difference" if name in _SLOPES else name
+        ax.plot(e, a, "o-", color=color, ms=3.5, lw=1.5, label=label)
+        if np.isfinite(a).any():
+            j = int(np.nanargmin(a))
+            ax.plot(e[j], a[j], "o", color=color, mec="k", ms=9, label=f"_best {name}")
+    if guides:
+        for name, a in curves:
+            slope = _SLOPES.get(name)
+            finite = np.isfinite(a)
+            if slope is None or not finite.any():
+                continue
+            k = int(np.flatnonzero(finite)[-1])  # the largest step with a drawable error
+            tex = r"$O(\epsilon)$" if slope == 1 else r"$O(\epsilon^2)$"
+            ax.plot(e, a[k] * (e / e[k]) ** slope, ls="--", color=_GREY, lw=1, label=tex)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"step size $\epsilon$")
+    ax.set_ylabel("error of the derivative")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_step_size_errors(
+    eps: ArrayLike,
+    forward_err: ArrayLike,
+    central_err: ArrayLike,
+    ax: Axes | None = None,
+    *,
+    guides: bool = True,
+) -> Axes:
+    """Forward vs central difference error against step size (log-log).
+
+    Shorthand for ``plot_step_size_error(eps, {"forward": forward_err,
+    "central": central_err}, ax, guides=guides)``; see :func:`plot_step_size_error`.
 
     Parameters
     ----------
     eps : array-like of shape (n,)
         Step sizes (> 0).
     forward_err, central_err : array-like of shape (n,)
-        Absolute or relative errors (>= 0) of the forward and central differences.
-        Exact zeros cannot be drawn on a log axis and are left out.
+        Errors (>= 0) of the forward and central differences.
     ax : matplotlib Axes, optional
         Axes to draw into; created if None.
     guides : bool, default=True
-        Add grey dashed reference lines with slopes 1 and 2 (``O(eps)``,
-        ``O(eps^2)``) anchored at the largest step.
+        Add the ``O(eps)`` and ``O(eps^2)`` reference lines.
 
     Returns
     -------
@@ -1020,43 +1115,12 @@ def plot_step_size_errors(
     >>> fwd = np.abs((np.exp(1 + eps) - np.exp(1)) / eps - np.exp(1))
     >>> cen = np.abs((np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - np.exp(1))
     >>> ax = plot_step_size_errors(eps, fwd, cen, Figure().add_subplot())
-    >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
-    ('log', 'log', 6)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['forward difference', 'central difference']
     """
-    e = _as_1d(eps, "eps")
-    if np.any(e <= 0):
-        raise ValueError("eps must be positive step sizes")
-    errs = []
-    for name, v in (("forward_err", forward_err), ("central_err", central_err)):
-        a = _as_1d(v, name)
-        if a.size != e.size:
-            raise ValueError(f"{name} has {a.size} values but eps has {e.size}")
-        if np.any(a < 0):
-            raise ValueError(f"{name} must be >= 0 (errors are absolute values)")
-        errs.append(np.where(a > 0, a, np.nan))
-    ax = _new_axes() if ax is None else _check_axes(ax)
-    order = np.argsort(e)
-    e = e[order]
-    names = ["forward difference", "central difference"]
-    for i, (a, name) in enumerate(zip(errs, names, strict=True)):
-        a = a[order]
-        color = _class_color(i)
-        ax.plot(e, a, "o-", color=color, ms=3.5, lw=1.5, label=name)
-        if np.isfinite(a).any():
-            j = int(np.nanargmin(a))
-            ax.plot(e[j], a[j], "o", color=color, mec="k", ms=9, label=f"_best {name}")
-    if guides:
-        for i, (slope, tex) in enumerate(((1, r"$O(\epsilon)$"), (2, r"$O(\epsilon^2)$"))):
-            a = errs[i][order]
-            anchor = a[-1] if np.isfinite(a[-1]) else np.nanmax(a)
-            if np.isfinite(anchor):
-                ax.plot(e, anchor * (e / e[-1]) ** slope, ls="--", color=_GREY, lw=1, label=tex)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel(r"step size $\epsilon$")
-    ax.set_ylabel("error of the derivative")
-    ax.legend(fontsize="small")
-    return ax
+    return plot_step_size_error(
+        eps, {"forward": forward_err, "central": central_err}, ax, guides=guides
+    )
 
 
 # ---------------------------------------------------------------------------

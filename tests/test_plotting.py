@@ -419,10 +419,30 @@ def test_step_size_errors(ax):
     ax.clear()
     plotting.plot_step_size_errors(eps, f, c, ax, guides=False)
     assert len(ax.lines) == 4
-    with pytest.raises(ValueError, match="central_err has 3 values"):
+    with pytest.raises(ValueError, match=r"errors\['central'\] has 3 values"):
         plotting.plot_step_size_errors(eps, f, c[:3], ax)
     with pytest.raises(ValueError, match="eps must be positive"):
         plotting.plot_step_size_errors(-eps, f, c, ax)
+
+
+def test_step_size_error_mapping(ax):
+    eps = np.logspace(-10, -1, 10)
+    errors = {"forward": eps + 1e-16 / eps, "central": eps**2 + 1e-16 / eps, "mine": 0 * eps + 1}
+    plotting.plot_step_size_error(eps[::-1], {k: v[::-1] for k, v in errors.items()}, ax)
+    legend = _legend_texts(ax)
+    assert legend == [
+        "forward difference",
+        "central difference",
+        "mine",
+        r"$O(\epsilon)$",
+        r"$O(\epsilon^2)$",
+    ]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), eps)  # sorted by step size
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), errors["central"][-1] * (eps / 0.1) ** 2)
+    with pytest.raises(TypeError, match="errors must be a non-empty mapping"):
+        plotting.plot_step_size_error(eps, [eps], ax)
+    with pytest.raises(ValueError, match=r"errors\['forward'\] must be >= 0"):
+        plotting.plot_step_size_error(eps, {"forward": -eps}, ax)
 
 
 @pytest.mark.parametrize("n_features", [1, 2, 3])
