@@ -538,6 +538,7 @@ def logistic_hessian(
     s = s / dtype.type(denom)
     Xs = Xa * s[:, None]
     H_ww = Xs.T @ Xa
+    H_ww = 0.5 * (H_ww + H_ww.T)  # exactly symmetric (the product is only up to rounding)
     if alpha:
         H_ww[np.diag_indices(d)] += alpha
     if b is None:
@@ -708,6 +709,7 @@ def softmax_hessian(
     H = np.einsum("ni,nj,nkl->ikjl", X1, X1, A, optimize=True).reshape(
         rows * n_classes, rows * n_classes
     )
+    H = 0.5 * (H + H.T)  # exactly symmetric (the products are only up to rounding)
     if alpha:
         first = n_classes if b is not None else 0
         idx = np.arange(first, rows * n_classes)
