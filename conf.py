@@ -136,6 +136,8 @@ html_last_updated_fmt = ""
 html_copy_source = True
 html_show_sourcelink = True
 mathjax_path = "mathjax/tex-chtml.js"  # the local copy, never a CDN
+# pydata-sphinx-theme logs a console error ("invalid theme mode") when this is unset.
+html_context = {"default_mode": "auto"}
 html_theme_options: dict[str, Any] = {
     "use_download_button": True,
     "use_fullscreen_button": True,

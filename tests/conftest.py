@@ -9,6 +9,7 @@ failure, not a skip. ``LRBOOK_REQUIRE_BROWSER=1`` does the same for a missing Ch
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,16 @@ def html_dir() -> Path:
 def book_dir() -> Path:
     """The MyST sources of the book."""
     return BOOK_DIR
+
+
+@pytest.fixture(scope="module")
+def screenshot_dir(request: pytest.FixtureRequest) -> Path:
+    """An emptied folder for the browser test's screenshots (named at the end of the run)."""
+    if SCREENSHOT_DIR.exists():
+        shutil.rmtree(SCREENSHOT_DIR)
+    SCREENSHOT_DIR.mkdir(parents=True)
+    request.config._lrbook_screenshots = 0  # type: ignore[attr-defined]
+    return SCREENSHOT_DIR
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
