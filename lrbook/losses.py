@@ -94,7 +94,7 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
         )
 
 
-def _check_X(X: ArrayLike, name: str = "X") -> FloatArray:
+def _check_X(X: ArrayLike, name: str = "X", check_finite: bool = True) -> FloatArray:
     arr = _float_array(X, name)
     if arr.ndim != 2:
         raise ValueError(
@@ -104,8 +104,24 @@ def _check_X(X: ArrayLike, name: str = "X") -> FloatArray:
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} has 0 samples (shape {arr.shape}); at least one is required")
-    _check_finite(arr, name)
+    if check_finite:
+        _check_finite(arr, name)
     return arr
+
+
+def _raise_nonfinite_logits(X: FloatArray) -> None:
+    """Called when a block's logits are not finite: name the culprit precisely.
+
+    The blocked gradients skip a separate pass over ``X`` for NaN/inf (it would
+    cost as much as the gradient itself); any NaN or inf in ``X`` makes the logits
+    of its row non-finite (IEEE: ``inf * 0`` is NaN), so checking each block's
+    logits, which are in cache anyway, catches them.
+    """
+    _check_finite(X, "X")
+    raise ValueError(
+        "the logits X @ w overflowed to infinity (X and params are finite but too large); "
+        "standardise X (e.g. sklearn.preprocessing.StandardScaler) or use smaller params"
+    )
 
 
 def _check_reduction(reduction: str) -> None:
@@ -442,7 +458,7 @@ def logistic_loss_grad(
     >>> round(loss, 12), grad  # log 2; the intercept gradient comes first
     (0.69314718056, array([ 0. , -0.5]))
     """
-    Xa = _check_X(X)
+    Xa = _check_X(X, check_finite=False)  # finiteness is checked block by block below
     n, d = Xa.shape
     p, b, w = _split_params(params, d, fit_intercept, None)
     dtype = _result_dtype(p, Xa)
@@ -460,9 +476,12 @@ def logistic_loss_grad(
     for start in range(0, n, step):
         Xb = Xa[start : start + step]
         yb = yy[start : start + step]
-        zb = Xb @ w
-        if b is not None:
-            zb += b
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf/overflow: raised below
+            zb = Xb @ w
+            if b is not None:
+                zb += b
+        if not np.isfinite(zb).all():
+            _raise_nonfinite_logits(Xa)
         rb = K.bce_dz(yb, zb)  # residual σ(z) - y
         lb = K.bce_loss(yb, zb)
         if sw is not None:
@@ -594,7 +613,7 @@ def softmax_loss_grad(
     >>> grad[1].round(4)  # row 0 (intercepts) is ~0: each class is predicted 1/3 of the time
     array([-0.3333,  0.3333,  0.    ])
     """
-    Xa = _check_X(X)
+    Xa = _check_X(X, check_finite=False)  # checked block by block below
     n, d = Xa.shape
     p = _float_array(params, "params")
     if p.ndim != 2:
@@ -618,9 +637,12 @@ def softmax_loss_grad(
     for start in range(0, n, step):
         Xb = Xa[start : start + step]
         Yb = Yh[start : start + step]
-        Zb = Xb @ W
-        if b is not None:
-            Zb += b
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf/overflow: raised below
+            Zb = Xb @ W
+            if b is not None:
+                Zb += b
+        if not np.isfinite(Zb).all():
+            _raise_nonfinite_logits(Xa)
         Rb = K.ce_dz(Yb, Zb)  # softmax(Z) - Y
         lb = K.ce_loss(Yb, Zb)
         if sw is not None:

@@ -600,3 +600,25 @@ BAD = [
 def test_bad_input_names_the_parameter(case, call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("zero_weight", [True, False])
+def test_nonfinite_X_found_in_any_block(monkeypatch, bad, zero_weight):
+    # the blocked gradients check each block's logits instead of a separate pass over X
+    monkeypatch.setattr(L, "BLOCK_BYTES", 5 * 3 * 8)  # 5 rows per block
+    X, y, _, rng = make_data(23, 3, seed=13)
+    X[21, 1] = bad  # in the last, partial block
+    params = rng.normal(size=4)
+    if zero_weight:
+        params[2] = 0.0  # inf * 0 is NaN: still caught
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+        L.logistic_loss_grad(params, X, y)
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+        L.softmax_loss_grad(np.column_stack([params, -params]), X, y)
+
+
+def test_overflowing_logits_are_reported():
+    X = np.full((3, 2), 1e300)
+    with pytest.raises(ValueError, match=r"overflowed.*standardise X"):
+        L.logistic_loss_grad(np.array([0.0, 1e300, 1e300]), X, Y3)
