@@ -1,0 +1,73 @@
+"""Recompute glued values of book/09_softmax.md (see tests/test_book.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _iris_petal() -> tuple[Any, Any]:
+    from lrbook import datasets
+
+    X, y = datasets.load_iris(features=("petal_length", "petal_width"), return_X_y=True)
+    return datasets.standardize(X), y
+
+
+def _fit_softmax() -> Any:
+    from lrbook import models
+
+    X2, y = _iris_petal()
+    alpha = 1.0 / (1.0 * X2.shape[0])
+    return models.SoftmaxRegression(solver="newton", alpha=alpha, tol=1e-10, max_iter=100).fit(
+        X2, y
+    )
+
+
+def _train_acc() -> float:
+    X2, y = _iris_petal()
+    return float(_fit_softmax().score(X2, y))
+
+
+def _gradcheck_err() -> float:
+    import numpy as np
+
+    from lrbook import datasets, gradcheck, losses
+
+    X, y = datasets.load_iris(return_X_y=True)
+    Xs = datasets.standardize(X)
+    params0 = np.random.default_rng(0).normal(size=(X.shape[1] + 1, 3))
+    check = gradcheck.check_gradient(
+        lambda p: losses.softmax_loss_grad(p, Xs, y)[0],
+        lambda p: losses.softmax_loss_grad(p, Xs, y)[1],
+        params0,
+    )
+    return float(check.max_relative_error)
+
+
+def _lse_big() -> float:
+    import numpy as np
+
+    import lrbook
+
+    return float(lrbook.logsumexp(np.array([1000.0, 999.0, 998.0])))
+
+
+def _obj_lrbook() -> float:
+    import numpy as np
+
+    from lrbook import losses
+
+    X2, y = _iris_petal()
+    m = _fit_softmax()
+    params = np.vstack([m.intercept_, m.coef_.T])
+    return float(losses.softmax_loss_grad(params, X2, y, alpha=1.0 / X2.shape[0])[0])
+
+
+CHECKS: dict[str, Callable[[], Any]] = {
+    "iris-n": lambda: 150,
+    "iris-K": lambda: 3,
+    "lse-big": _lse_big,
+    "softmax-gradcheck-err": _gradcheck_err,
+    "iris2-train-acc": _train_acc,
+    "softmax-obj-lr": _obj_lrbook,
+}

@@ -1,0 +1,59 @@
+"""Recompute glued values of book/10_backprop.md (see tests/test_book.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _xor() -> tuple[Any, Any]:
+    from lrbook import datasets
+
+    return datasets.make_xor(200, noise=0.1, random_state=0)
+
+
+def _net() -> Any:
+    from lrbook import models
+
+    X, y = _xor()
+    return models.MLPClassifier(
+        hidden_units=4, solver="gd", learning_rate=2.0, max_iter=5000, tol=1e-3, random_state=0
+    ).fit(X, y)
+
+
+def _acc_lr() -> float:
+    from lrbook import models
+
+    X, y = _xor()
+    return float(models.LogisticRegression(solver="newton", alpha=1e-3).fit(X, y).score(X, y))
+
+
+def _acc_net() -> float:
+    X, y = _xor()
+    return float(_net().score(X, y))
+
+
+def _gradcheck_err() -> float:
+    from lrbook import gradcheck, losses
+
+    X, y = _xor()
+    params = losses.mlp_init(2, 4, 1, random_state=0)
+
+    def loss_of(theta: Any) -> float:
+        return losses.mlp_loss_grad(losses.mlp_vector_to_params(theta, params), X, y)[0]
+
+    def grad_of(theta: Any) -> Any:
+        g = losses.mlp_loss_grad(losses.mlp_vector_to_params(theta, params), X, y)[1]
+        return losses.mlp_params_to_vector(g)
+
+    theta0 = losses.mlp_params_to_vector(params)
+    return float(gradcheck.check_gradient(loss_of, grad_of, theta0).max_relative_error)
+
+
+CHECKS: dict[str, Callable[[], Any]] = {
+    "mlp-n-params": lambda: 17,
+    "xor-acc-lr": _acc_lr,
+    "xor-acc-net": _acc_net,
+    "xor-net-iter": lambda: int(_net().n_iter_),
+    "mlp-gradcheck-err": _gradcheck_err,
+}
