@@ -52,8 +52,8 @@ __all__ = [
 #: starting value ``L0`` is treated as divergence.
 _DIVERGENCE_FACTOR = 1e3
 
-LossGrad = Callable[[NDArray[np.float64]], tuple[float, NDArray[np.float64]]]
-BatchLossGrad = Callable[[NDArray[np.float64], NDArray[np.intp]], tuple[float, NDArray[np.float64]]]
+LossGrad = Callable[[NDArray[np.float64]], tuple[float, NDArray[Any]]]
+BatchLossGrad = Callable[[NDArray[np.float64], NDArray[np.intp]], tuple[float, NDArray[Any]]]
 Callback = Callable[["IterationInfo"], Any]
 
 
@@ -178,6 +178,15 @@ def _check_tol(tol: object) -> float:
     if not (t >= 0 and math.isfinite(t)):
         raise ValueError(f"tol must be a finite number >= 0, got tol={tol!r}")
     return t
+
+
+def _check_lr_decay(lr_decay: object) -> float:
+    if isinstance(lr_decay, bool) or not isinstance(lr_decay, numbers.Real):
+        raise TypeError(f"lr_decay must be a number >= 0, got {lr_decay!r}")
+    value = float(lr_decay)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"lr_decay must be a finite number >= 0, got lr_decay={lr_decay!r}")
+    return value
 
 
 def _check_callback(callback: object) -> None:
@@ -365,6 +374,7 @@ def sgd(
     max_iter: int = 100,
     tol: float = 1e-4,
     n_iter_no_change: int = 5,
+    lr_decay: float = 0.0,
     random_state: int | np.random.Generator | None = None,
     callback: Callback | None = None,
     progress: bool = False,
@@ -397,6 +407,12 @@ def sgd(
         improvement (``best_loss`` = lowest epoch loss so far).
     n_iter_no_change : int, default=5
         Stop (converged) after this many epochs without improvement in a row.
+    lr_decay : float, default=0.0
+        Step-size schedule: epoch ``e = 1, 2, ...`` uses
+        ``learning_rate / (1 + lr_decay * (e - 1))``.  With a constant step
+        (``lr_decay=0``) SGD only reaches a noisy neighbourhood of the optimum
+        whose size shrinks with the step; a decaying step (``sum lr = inf``,
+        ``sum lr^2 < inf``) lets it converge.
     random_state : int, Generator or None, default=None
         Seed for the shuffles; the same seed gives bit-identical results.
     callback : callable, default=None
@@ -443,6 +459,7 @@ def sgd(
     max_iter = _check_int(max_iter, "max_iter")
     tol = _check_tol(tol)
     n_iter_no_change = _check_int(n_iter_no_change, "n_iter_no_change")
+    lr_decay = _check_lr_decay(lr_decay)
     _check_callback(callback)
     x = _start(x0)
     rng = np.random.default_rng(random_state)
@@ -463,10 +480,11 @@ def sgd(
                 loss0 = _first_loss(fun_batch(x, perm[: max(batch_size, 1024)])[0], "fun_batch")
                 limit = _divergence_limit(loss0)
             offset = (epoch - 1) * n_batches
+            step = lr / (1.0 + lr_decay * (epoch - 1))
             for b, start in enumerate(starts):
                 loss, grad = fun_batch(x, perm[start : start + batch_size])
                 batch_losses[offset + b] = loss
-                x -= lr * grad
+                x -= step * grad
             n_epochs = epoch
             epoch_loss = float(np.mean(batch_losses[offset : offset + n_batches]))
             gnorm = float(np.max(np.abs(grad)))
@@ -540,7 +558,7 @@ def _newton_direction(hessian: NDArray[np.float64], g: NDArray[np.float64]) -> N
 
 def newton(
     fun: LossGrad,
-    hess: Callable[[NDArray[np.float64]], NDArray[np.float64]],
+    hess: Callable[[NDArray[np.float64]], NDArray[Any]],
     x0: ArrayLike,
     *,
     max_iter: int = 100,
