@@ -43,6 +43,7 @@ from lrbook.optim import (
     OptimizeResult,
     _check_int,
     _check_learning_rate,
+    _check_lr_decay,
     _check_tol,
     gradient_descent,
     newton,
@@ -384,6 +385,8 @@ def _run_solver(
             learning_rate=est.learning_rate,
             max_iter=est.max_iter,
             tol=est.tol,
+            n_iter_no_change=est.n_iter_no_change,
+            lr_decay=est.lr_decay,
             random_state=rng,
             progress=est.progress,
         )
@@ -407,6 +410,8 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         _check_int(self.max_iter, "max_iter")
         _check_int(self.batch_size, "batch_size")
         _check_tol(self.tol)
+        _check_int(self.n_iter_no_change, "n_iter_no_change")
+        _check_lr_decay(self.lr_decay)
         _check_alpha(self.alpha)
         _check_bool(self.progress, "progress")
         _check_random_state(self.random_state)
@@ -528,6 +533,8 @@ class _LinearClassifier(_BaseClassifier):
         batch_size: int = 32,
         alpha: float = 1e-4,
         tol: float = 1e-4,
+        n_iter_no_change: int = 5,
+        lr_decay: float = 0.0,
         fit_intercept: bool = True,
         random_state: int | np.random.Generator | None = None,
         progress: bool = False,
@@ -538,6 +545,8 @@ class _LinearClassifier(_BaseClassifier):
         self.batch_size = batch_size
         self.alpha = alpha
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_decay = lr_decay
         self.fit_intercept = fit_intercept
         self.random_state = random_state
         self.progress = progress
@@ -663,7 +672,14 @@ _LINEAR_PARAMS_DOC = """
     tol : float, default=1e-4
         ``"gd"`` and ``"newton"`` stop when the largest absolute entry of the
         full gradient is ``<= tol``; ``"sgd"`` stops when the epoch loss has not
-        improved on the best so far by more than ``tol`` for 5 epochs in a row.
+        improved on the best so far by more than ``tol`` for
+        ``n_iter_no_change`` epochs in a row.
+    n_iter_no_change : int, default=5
+        Patience of the ``"sgd"`` stopping rule.
+    lr_decay : float, default=0.0
+        ``"sgd"`` step-size schedule: epoch ``e = 1, 2, ...`` uses
+        ``learning_rate / (1 + lr_decay * (e - 1))``.  A constant step only
+        reaches a noisy neighbourhood of the optimum; a decaying one converges.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
     random_state : int, numpy.random.Generator or None, default=None
@@ -823,9 +839,15 @@ class MLPClassifier(_BaseClassifier):
     alpha : float, default=1e-4
         L2 strength on the weights.
     tol : float, default=1e-4
-        ``"gd"`` stops when the largest absolute gradient entry is ``<= tol``;
-        ``"sgd"`` when the epoch loss has not improved by more than ``tol`` for
-        5 epochs.
+        ``"gd"`` stops when the largest absolute gradient entry is ``<= tol``
+        (note that a plateau or saddle point, such as the symmetric start on
+        XOR, can also have a small gradient); ``"sgd"`` when the epoch loss has
+        not improved by more than ``tol`` for ``n_iter_no_change`` epochs.
+    n_iter_no_change : int, default=5
+        Patience of the ``"sgd"`` stopping rule.
+    lr_decay : float, default=0.0
+        ``"sgd"`` step-size schedule ``learning_rate / (1 + lr_decay * (e - 1))``
+        in epoch ``e``.
     random_state : int, numpy.random.Generator or None, default=None
         Seeds the initial weights and the SGD shuffles.
     progress : bool, default=False
@@ -874,6 +896,8 @@ class MLPClassifier(_BaseClassifier):
         batch_size: int = 32,
         alpha: float = 1e-4,
         tol: float = 1e-4,
+        n_iter_no_change: int = 5,
+        lr_decay: float = 0.0,
         random_state: int | np.random.Generator | None = None,
         progress: bool = False,
     ) -> None:
@@ -885,6 +909,8 @@ class MLPClassifier(_BaseClassifier):
         self.batch_size = batch_size
         self.alpha = alpha
         self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_decay = lr_decay
         self.random_state = random_state
         self.progress = progress
 
