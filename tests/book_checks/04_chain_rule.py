@@ -1,0 +1,43 @@
+"""Recompute glued values of book/04_chain_rule.md (see tests/test_book.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _blobs() -> tuple[Any, Any]:
+    from lrbook import datasets
+
+    return datasets.make_blobs(200, separation=2.0, random_state=0)
+
+
+def _loss_grad() -> tuple[float, Any]:
+    import numpy as np
+
+    from lrbook.losses import logistic_loss_grad
+
+    X, y = _blobs()
+    return logistic_loss_grad(np.array([-0.3, 0.8, 0.4]), X, y)
+
+
+def _one_example_dz() -> float:
+    from lrbook import _kernels
+
+    return float(_kernels.bce_dz(1.0, 0.8 * 1.5 + 0.4 * -0.5 - 0.3))
+
+
+def _one_example_a() -> float:
+    import lrbook
+
+    return float(lrbook.sigmoid(0.8 * 1.5 + 0.4 * -0.5 - 0.3))
+
+
+CHECKS = {
+    "ch04_a": _one_example_a,
+    "ch04_dz": _one_example_dz,
+    "ch04_dw1": lambda: 1.5 * _one_example_dz(),
+    "ch04_J": lambda: float(_loss_grad()[0]),
+    "ch04_grad_b": lambda: float(_loss_grad()[1][0]),
+    "ch04_grad_at_start": lambda: float(abs(_loss_grad()[1]).max()),
+    "ch04_m": lambda: 200,
+}
