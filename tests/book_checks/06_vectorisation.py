@@ -1,0 +1,27 @@
+"""Recompute glued values of book/06_vectorisation.md (deterministic values only; timings
+and speed ratios vary from run to run and are not registered)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _loss() -> float:
+    import lrbook
+    from lrbook import losses
+
+    rng = np.random.default_rng(0)
+    m, d = 20_000, 20
+    X = rng.standard_normal((m, d))
+    w_true = rng.standard_normal(d)
+    y = (rng.random(m) < lrbook.sigmoid(X @ w_true)).astype(float)
+    w = 0.1 * rng.standard_normal(d)
+    params = np.concatenate([[0.05], w])
+    return float(losses.logistic_loss_grad(params, X, y)[0])
+
+
+CHECKS = {
+    "vec-m": lambda: 20_000,
+    "vec-d": lambda: 20,
+    "vec-loss-loop": _loss,
+}
