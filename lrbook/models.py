@@ -425,7 +425,7 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {self.classes_[0]!r}"
+                f"data contains only one class: {self.classes_[0].item()!r}"
             )
         sw = _sample_weight(sample_weight, Xa)
         return Xa, codes.astype(np.intp), sw
