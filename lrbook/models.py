@@ -233,11 +233,10 @@ class _LinearObjective:
             wb = K.bce_d2z(self._z[s:e])  # IRLS weights sigma(z) sigma(-z)
             if self.sw is not None:
                 wb = wb * self.sw[s:e]
-            Xw = Xb * wb[:, None]
-            H[fi:, fi:] += Xw.T @ Xb
+            H[fi:, fi:] += (Xb * wb[:, None]).T @ Xb
             if fi:
                 H[0, 0] += np.sum(wb)
-                H[0, 1:] += np.sum(Xw, axis=0)
+                H[0, 1:] += Xb.T @ wb
         if fi:
             H[1:, 0] = H[0, 1:]
         H /= self.n
