@@ -109,6 +109,18 @@ def _norms() -> tuple[np.ndarray, np.ndarray]:
     return np.array(norms), res.loss_history
 
 
+def _estimator_loss() -> float:
+    from lrbook.models import LogisticRegression
+
+    X_std, y = _data()[2], _data()[1]
+    alpha = 1.0 / X_std.shape[0]
+    m = LogisticRegression(
+        solver="gd", learning_rate=0.5, alpha=alpha, tol=1e-8, max_iter=50_000
+    ).fit(X_std, y)
+    p = np.concatenate([m.intercept_, m.coef_.ravel()])
+    return float(_objective(X_std, alpha)(p)[0])
+
+
 CHECKS = {
     "gd-n": lambda: 569,
     "gd-d": lambda: 30,
@@ -122,7 +134,7 @@ CHECKS = {
     "gd-2d-iters": lambda: int(_two_feature().n_iter),
     "gd-2d-loss": lambda: float(_two_feature().loss),
     "gd-sk-loss": _sklearn_loss,
-    "gd-lr-loss": lambda: float(_gd(_data()[2], 0.5, 50_000, alpha=1.0 / 569, tol=1e-8).loss),
+    "gd-lr-loss": _estimator_loss,
     "gd-norm-10": lambda: float(_norms()[0][9]),
     "gd-norm-10000": lambda: float(_norms()[0][9999]),
     "gd-free-loss-1000": lambda: float(_norms()[1][1000]),
