@@ -806,7 +806,7 @@ class Derivation:
                 if how is None:
                     shown = "" if case == {} else f" in case {dict(case)}"
                     raise DerivationError(
-                        f"{self.name}: step {i} ({step.label!r}) does not hold{shown}\n"
+                        f"{self.name}: step {i} ({step.label}) does not hold{shown}\n"
                         f"  {self._describe(step, prev)}"
                     )
             report.methods.append((step.label, how or "identical"))
@@ -1757,7 +1757,7 @@ def mlp_sigmoid_derivation() -> Derivation:
 
 @functools.cache
 def mlp_softmax_derivation() -> Derivation:
-    r"""Backpropagation, one hidden layer: 2 inputs, 3 sigmoid hidden units, softmax output (K = 3), CE.
+    r"""Backpropagation, one hidden layer: 2 inputs, 2 sigmoid hidden units, softmax output (K = 3), CE.
 
     Tags: ``delta2`` (``p - y`` for one-hot y), ``mlp_delta_hidden``,
     ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
@@ -1768,7 +1768,7 @@ def mlp_softmax_derivation() -> Derivation:
     6
     """
     K = 3
-    net = _mlp_network(K)
+    net = _mlp_network(K, n_hidden=2)
     W2, b2 = net["W2"], net["b2"]
     ys = _syms("y_{}", K)
     one_hot = {ys[-1]: 1 - sp.Add(*ys[:-1])}
@@ -1803,7 +1803,7 @@ def mlp_softmax_derivation() -> Derivation:
         "Backpropagation with a softmax output",
         steps,
         defs=defs,
-        description="x (2) -> sigmoid hidden layer (3) -> softmax output (3) -> cross-entropy",
+        description="x (2) -> sigmoid hidden layer (2) -> softmax output (3) -> cross-entropy",
     )
 
 

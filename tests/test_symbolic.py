@@ -1,0 +1,365 @@
+"""Tests for lrbook.symbolic: every derivation verifies, wrong steps are caught, rendering works."""
+
+from __future__ import annotations
+
+import re
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from lrbook import symbolic as S
+from lrbook.symbolic import (
+    DERIVATIONS,
+    KERNELS,
+    Derivation,
+    DerivationError,
+    Step,
+    chain,
+    claim,
+    expand_components,
+    get_derivation,
+    kernel_reference,
+    log_sigmoid,
+    log_softmax,
+    logsumexp,
+    raw,
+    rowsum,
+    sigmoid,
+    softmax,
+    softplus,
+)
+
+z = sp.Symbol("z", real=True)
+ZS = sp.symbols("z1 z2 z3", real=True)
+
+
+# -- every derivation verifies -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(DERIVATIONS))
+def test_every_derivation_verifies(name: str) -> None:
+    d = get_derivation(name)
+    report = d.verify()
+    assert report
+    assert report.name == name
+    assert len(report.methods) == len(d.steps)
+    assert f"{len(d.steps)} steps verified" in str(report)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "convexity", "linear_regression"])
+def test_raw_mode_proves_without_the_opaque_derivatives(name: str) -> None:
+    report = get_derivation(name).verify(mode="raw")
+    assert "algebra of the opaque functions" not in {how for _, how in report.methods}
+
+
+def test_factories_are_cached_but_verify_really_runs() -> None:
+    d = S.sigmoid_derivation()
+    assert S.sigmoid_derivation() is d
+    bad = d.replace_step("sigma_prime", rhs=sigmoid(z) * (1 + sigmoid(z)))
+    assert d.verify()  # the original is unchanged
+    with pytest.raises(DerivationError):
+        bad.verify()
+
+
+# -- wrong steps are caught and named -------------------------------------------------------
+
+
+def _expect_failure(d: Derivation, label_fragment: str) -> str:
+    with pytest.raises(DerivationError) as info:
+        d.verify()
+    msg = str(info.value)
+    assert label_fragment in msg, msg
+    return msg
+
+
+def test_wrong_sigmoid_derivative_is_caught() -> None:
+    d = S.sigmoid_derivation().replace_step("sigma_prime", rhs=sigmoid(z) * (1 + sigmoid(z)))
+    msg = _expect_failure(d, "recognise")
+    assert msg.startswith("sigmoid: step 5")
+
+
+def test_wrong_kernel_form_of_sigmoid_derivative_is_caught() -> None:
+    a = sp.Symbol("a", real=True)
+    d = S.sigmoid_derivation().replace_step("sigmoid_dz_from_output", rhs=a * (1 + a))
+    _expect_failure(d, "in terms of the output")
+
+
+def test_hidden_delta_without_activation_derivative_is_caught() -> None:
+    d = S.mlp_sigmoid_derivation().replace_step("mlp_delta_hidden", rhs=S.back)
+    _expect_failure(d, "hidden deltas")
+
+
+def test_softmax_variant_hidden_delta_without_activation_derivative_is_caught() -> None:
+    d = S.mlp_softmax_derivation().replace_step("mlp_delta_hidden", rhs=S.back * S.a)
+    _expect_failure(d, "hidden deltas")
+
+
+def test_wrong_sign_in_bce_gradient_is_caught() -> None:
+    d = S.bce_derivation().replace_step("dL_dz", rhs=S.y - sigmoid(z))
+    _expect_failure(d, "hat{y} = \\sigma(z)")
+
+
+def test_bce_loss_kernel_only_claimed_for_hard_labels() -> None:
+    # softplus((1 - 2y) z) is not the cross-entropy for soft labels: dropping the case split fails.
+    d = S.bce_derivation().replace_step("bce_loss", given=None)
+    _expect_failure(d, "for labels")
+
+
+def test_wrong_softmax_jacobian_is_caught_in_one_case() -> None:
+    d = S.softmax_derivation().replace_step("softmax_jacobian", rhs=S.p_j * (S.delta_jc + S.p_c))
+    msg = _expect_failure(d, "Jacobian")
+    assert "in case" in msg
+
+
+def test_ce_gradient_needs_one_hot_labels() -> None:
+    d = S.softmax_derivation().replace_step("ce_dz", given=None)
+    _expect_failure(d, "as the kernel computes it")
+
+
+def test_wrong_inequality_is_caught() -> None:
+    d = S.convexity_derivation().replace_step("bce_d2z", rhs=sigmoid(z) * sigmoid(z))
+    _expect_failure(d, "sigma(-z)")
+    bad_sign = claim("negative", sigmoid(z) * sigmoid(-z), 0, rel="<")
+    with pytest.raises(DerivationError, match="negative"):
+        Derivation("demo", "Demo", [bad_sign]).verify()
+
+
+def test_wrong_normal_equation_is_caught() -> None:
+    d = S.linear_regression_derivation().replace_step("sse_dz", rhs=2 * (S.y - z))
+    _expect_failure(d, "its derivative")
+
+
+def test_wrong_newton_hessian_is_caught() -> None:
+    d = S.newton_derivation()
+    H = d.step("hessian")
+    bad = d.replace_step("hessian", rhs=2 * H.rhs)
+    _expect_failure(bad, "Hessian of the logistic loss")
+
+
+def test_chain_step_is_compared_with_the_previous_right_hand_side() -> None:
+    good = Derivation(
+        "demo",
+        "Demo",
+        [
+            claim("start", sp.Derivative(softplus(z), z), sigmoid(z)),
+            chain("symmetry", 1 - sigmoid(-z)),
+        ],
+    )
+    assert good.verify()
+    assert good.steps[1].lhs == good.steps[0].lhs
+    bad = good.replace_step(1, rhs=sigmoid(-z))
+    with pytest.raises(DerivationError, match=r"step 1 \(symmetry\)"):
+        bad.verify()
+
+
+# -- construction errors ---------------------------------------------------------------------
+
+
+def test_step_and_derivation_validation() -> None:
+    with pytest.raises(ValueError, match="kind"):
+        Step("x", z, z, kind="other")
+    with pytest.raises(ValueError, match="rel"):
+        Step("x", z, z, rel="!=")
+    with pytest.raises(ValueError, match="chain step must be an equality"):
+        Step("x", None, z, kind="chain", rel=">=")
+    with pytest.raises(ValueError, match="start with a claim"):
+        Derivation("demo", "Demo", [chain("first", z)])
+    with pytest.raises(ValueError, match="at least one step"):
+        Derivation("demo", "Demo", [])
+    with pytest.raises(KeyError, match="unknown derivation 'nope'"):
+        get_derivation("nope")
+    with pytest.raises(KeyError, match="no step 'nope'"):
+        S.bce_derivation().step("nope")
+    with pytest.raises(ValueError, match="mode"):
+        S.sigmoid_derivation().verify(mode="fast")
+    with pytest.raises(ValueError, match="component index"):
+        softmax(0, *ZS)
+    with pytest.raises(ValueError, match="same length"):
+        expand_components(rowsum(S.Y), {S.Y: ZS, S.Z: ZS[:2]})
+
+
+# -- opaque functions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("f", "textbook"),
+    [
+        (sigmoid, 1 / (1 + sp.exp(-z))),
+        (log_sigmoid, -sp.log(1 + sp.exp(-z))),
+        (softplus, sp.log(1 + sp.exp(z))),
+    ],
+)
+def test_opaque_scalar_functions_rewrite_and_differentiate(f, textbook) -> None:
+    assert sp.simplify(raw(f(z)) - textbook) == 0
+    fdiff = f(z).diff(z)  # in opaque form
+    assert not fdiff.has(sp.exp)
+    assert sp.simplify(raw(fdiff) - sp.diff(textbook, z)) == 0
+
+
+def test_opaque_vector_functions_rewrite_and_differentiate() -> None:
+    lse = logsumexp(*ZS)
+    textbook = sp.log(sum(sp.exp(v) for v in ZS))
+    assert raw(lse) == textbook
+    for j in range(3):
+        pj = softmax(j + 1, *ZS)
+        assert sp.simplify(raw(lse.diff(ZS[j])) - sp.diff(textbook, ZS[j])) == 0
+        for c in range(3):
+            expected = sp.diff(raw(pj), ZS[c])
+            assert sp.simplify(raw(pj.diff(ZS[c])) - expected) == 0
+
+
+def test_opaque_functions_evaluate_numerically_at_floats() -> None:
+    assert abs(float(sigmoid(sp.Float(0.0))) - 0.5) < 1e-15
+    assert abs(float(softplus(sp.Float(0.0))) - float(sp.log(2))) < 1e-15
+    assert sigmoid(z).func is sigmoid
+
+
+def test_latex_of_opaque_functions() -> None:
+    Z = sp.Symbol("Z")
+    assert sp.latex(sigmoid(z)) == r"\sigma\left(z\right)"
+    assert sp.latex(log_sigmoid(z)) == r"\log\sigma\left(z\right)"
+    assert r"\operatorname{softplus}" in sp.latex(softplus(z))
+    assert sp.latex(logsumexp(*ZS)) == r"\operatorname{LSE}\left(z_{1}, z_{2}, z_{3}\right)"
+    assert r"\operatorname{softmax}_{2}" in sp.latex(softmax(2, *ZS))
+    assert sp.latex(log_softmax(Z)) == r"\log\operatorname{softmax}\left(Z\right)"
+    assert sp.latex(sigmoid(z) ** 2) == r"\sigma\left(z\right)^{2}"
+
+
+def test_expand_components() -> None:
+    Y, Z = S.Y, S.Z
+    ys = sp.symbols("y1 y2 y3", real=True)
+    comps = {Y: ys, Z: ZS}
+    assert expand_components(logsumexp(Z) - rowsum(Y * Z), comps) == logsumexp(*ZS) - sum(
+        a * b for a, b in zip(ys, ZS, strict=True)
+    )
+    col = expand_components(log_softmax(Z), comps)
+    assert col.shape == (3, 1)
+    assert col[1] == ZS[1] - logsumexp(*ZS)
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(DERIVATIONS))
+def test_latex_renders(name: str) -> None:
+    d = get_derivation(name)
+    tex = d.latex()
+    assert tex.startswith("\\begin{aligned}\n")
+    assert tex.endswith("\n\\end{aligned}")
+    assert "$" not in tex
+    assert "\n\n" not in tex  # a blank line would split the Sphinx math block
+    assert "Traceback" not in tex
+    assert tex.count(" \\\\\n") == len(d.steps) - 1
+    assert d._repr_latex_() == f"$${tex}$$"
+    for i in range(len(d.steps)):
+        one = d.step_latex(i)
+        assert "&=" not in one
+        assert "&&" not in one
+        assert one.strip()
+
+
+def test_latex_content_and_glue_objects() -> None:
+    d = S.bce_derivation()
+    tex = d.latex()
+    assert r"\sigma\left(z\right)" in tex
+    assert r"\operatorname{softplus}" in tex
+    assert r"\frac{\partial L}{\partial z}" in tex
+    assert r"\text{chain rule}" in tex
+    # continuation rows of a chain start with '&='
+    assert "\n &= \\hat{y} - y &&" in tex
+    part = d.latex(steps=["dL_dz", "bce_dz"], annotate=False)
+    assert "&&" not in part
+    assert part.count("\\frac{\\partial L}{\\partial z} &=") == 1
+    m = d.math(["dL_dz", "bce_dz"])
+    assert m._repr_latex_() == f"$${d.latex(steps=['dL_dz', 'bce_dz'])}$$"
+    bundle = m._repr_mimebundle_()
+    assert bundle["text/latex"].startswith("$$\\begin{aligned}")
+    assert S.sigmoid_derivation().math("sigmoid_dz_from_output")._repr_latex_() == (
+        r"$$\sigma'(z) = a \left(1 - a\right)$$"
+    )
+    assert "softmax" in repr(S.softmax_derivation())
+
+
+def test_label_math_and_escaping() -> None:
+    d = Derivation("demo", "Demo", [claim("50% of a_b & $x^2$", z, z)])
+    tex = d.latex()
+    assert r"\text{50\% of a\_b \& } x^2" in tex
+
+
+# -- kernels are tied to verified steps ----------------------------------------------------------
+
+SPEC_KERNELS = {
+    "bce_loss": ("y", "z"),
+    "bce_dz": ("y", "z"),
+    "bce_d2z": ("z",),
+    "ce_loss": ("Y", "Z"),
+    "ce_dz": ("Y", "Z"),
+    "softmax_jacobian": ("p_j", "p_c", "delta_jc"),
+    "sse_loss": ("y", "z"),
+    "sse_dz": ("y", "z"),
+    "sigmoid_dz_from_output": ("a",),
+    "tanh_dz_from_output": ("a",),
+    "mlp_delta_hidden": ("back", "a"),
+}
+
+
+def test_kernel_registry_matches_the_agreed_api() -> None:
+    assert list(KERNELS) == list(SPEC_KERNELS)
+    for name, args in SPEC_KERNELS.items():
+        assert tuple(str(s) for s in KERNELS[name].args) == args
+
+
+@pytest.mark.parametrize("name", list(SPEC_KERNELS))
+def test_kernel_is_the_rhs_of_a_verified_step(name: str) -> None:
+    k = KERNELS[name]
+    d = k.source
+    assert k.step in d.steps
+    assert k.expr is k.step.rhs
+    assert k.expr.free_symbols <= set(k.args)
+    # Tampering with the kernel expression breaks the derivation at exactly that step.
+    bad = d.replace_step(k.tag, rhs=k.expr + sp.Rational(1, 7))
+    with pytest.raises(DerivationError) as info:
+        bad.verify()
+    assert f"step {d.index(k.tag)} " in str(info.value)
+
+
+def _mp_bce(yv: float, zv: float) -> mpmath.mpf:
+    s = 1 / (1 + mpmath.exp(-zv))
+    return -yv * mpmath.log(s) - (1 - yv) * mpmath.log(1 - s)
+
+
+def test_kernel_reference_agrees_with_textbook_formulas() -> None:
+    rng = np.random.default_rng(0)
+    zs = rng.normal(scale=5, size=6)
+    with mpmath.workdps(50):
+        for yv in (0.0, 1.0):
+            ref = kernel_reference("bce_loss", yv, zs)
+            want = [float(_mp_bce(mpmath.mpf(yv), mpmath.mpf(float(v)))) for v in zs]
+            np.testing.assert_allclose(ref, want, rtol=1e-14)
+            grad = kernel_reference("bce_dz", yv, zs)
+            np.testing.assert_allclose(grad, 1 / (1 + np.exp(-zs)) - yv, rtol=1e-12, atol=1e-15)
+    Zr = rng.normal(size=(4, 3))
+    Yr = np.eye(3)[rng.integers(0, 3, size=4)]
+    P = np.exp(Zr) / np.exp(Zr).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(kernel_reference("ce_dz", Yr, Zr), P - Yr, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        kernel_reference("ce_loss", Yr, Zr), -np.log((P * Yr).sum(axis=1)), rtol=1e-12
+    )
+    assert kernel_reference("bce_loss", 1.0, np.inf) == 0.0
+    assert kernel_reference("bce_loss", 0.0, np.inf) == np.inf
+
+
+def test_kernel_raw_expression_needs_classes_for_vector_kernels() -> None:
+    with pytest.raises(ValueError, match="n_classes"):
+        KERNELS["ce_loss"].raw_expr()
+    args, expr = KERNELS["ce_loss"].raw_expr(2)
+    assert [str(s) for s in args] == ["y_1", "y_2", "z_1", "z_2"]
+    assert expr.has(sp.log)
+
+
+def test_symbolic_module_documents_the_kernel_step_tags() -> None:
+    for k in KERNELS.values():
+        doc = DERIVATIONS[k.derivation].__doc__ or ""
+        assert re.search(rf"``{k.tag}``", doc), (k.name, k.derivation)
