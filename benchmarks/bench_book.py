@@ -1,7 +1,7 @@
 """Book build time (opt-in with ``--book``; expensive).
 
-Runs the docs build command (``sphinx-build -W --keep-going -c . book OUT``,
-as in conf.py and the ``docs`` nox session) into a fresh temporary directory
+Runs the ``docs`` nox session's build command (``sphinx-build -W --keep-going
+-j auto -b html -d OUT/doctrees -c . book OUT/html``) into a fresh temporary directory
 with forced execution of every chapter (``LRBOOK_NB_EXECUTION=force``), then
 rebuilds into the same directory with nothing changed.  The clean build runs
 once (it takes minutes); the no-change rebuild runs ``reps`` times (median).
@@ -26,11 +26,15 @@ def sphinx_command(out: Path) -> list[str]:
         "sphinx",
         "-W",
         "--keep-going",
+        "-j",
+        "auto",
+        "-b",
+        "html",
         "-q",
-        "-c",
-        ".",
         "-d",
         str(out / "doctrees"),
+        "-c",
+        ".",
         "book",
         str(out / "html"),
     ]

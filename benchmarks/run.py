@@ -15,6 +15,7 @@ raised (2), or ``--strict`` was given and a goal was missed (1).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -67,6 +68,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--book", action="store_true", help="also time the book builds (minutes)")
     p.add_argument("--tests", action="store_true", help="also time the full pytest run")
     p.add_argument("--only", nargs="+", choices=GROUPS, help="run only these row groups")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="limit BLAS/OpenMP threads of both sides (threadpoolctl; in-process rows only)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     p.add_argument(
         "--keep-openblas-env",
@@ -160,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BLAS: {_blas_summary(info)}")
     if info["openblas_env_removed"]:
         print(f"unset for this run: {info['openblas_env_removed']}")
-    print(f"mode: {'quick' if args.quick else 'full'}, {args.reps} interleaved rounds\n")
+    threads = "default threads" if args.threads is None else f"threads limited to {args.threads}"
+    print(f"mode: {'quick' if args.quick else 'full'}, {args.reps} interleaved rounds, {threads}\n")
 
     plan = [
         ("gradient", bench_gradient.run, None),
@@ -181,7 +189,12 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         try:
-            rows += runner(cfg)
+            with contextlib.ExitStack() as stack:
+                if args.threads is not None:
+                    from threadpoolctl import threadpool_limits
+
+                    stack.enter_context(threadpool_limits(limits=args.threads))
+                rows += runner(cfg)
         except Exception as exc:  # a broken benchmark is reported, and fails the run
             errors += 1
             rows.append(Row(name, name, "report", None, status="error", note=repr(exc)[:300]))
@@ -196,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
         "reps": args.reps,
         "warmup": args.warmup,
         "seed": args.seed,
+        "threads": args.threads,
         "system": info,
+        "load_average_at_end": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "rows": [r.as_dict() for r in rows],
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
