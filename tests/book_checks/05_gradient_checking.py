@@ -74,6 +74,7 @@ def _passed_both() -> str:
 
 CHECKS = {
     "gc-m": lambda: int(_setup()[0].shape[0]),
+    "gc-d": lambda: int(_setup()[0].shape[1]),
     "gc-abs-grad": _abs_grad,
     "gc-wrong-sum": lambda: _wrong_relerr(_grad_sum),
     "gc-wrong-extra": lambda: _wrong_relerr(_grad_extra_factor),
