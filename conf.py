@@ -78,7 +78,6 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
     "sphinx_togglebutton",  # solutions in dropdowns (sphinx-exercise `:class: dropdown`)
-    "sphinx-mathjax-offline",  # copies MathJax 3 into _static/mathjax (no CDN)
 ]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "_*.md"]
 master_doc = "index"
@@ -220,11 +219,40 @@ def _offer_ipynb_download(app, pagename, templatename, context, doctree) -> None
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _mathjax_source() -> Path:
+    """MathJax 3 as shipped by the ``sphinx-mathjax-offline`` package (book extra).
+
+    That package's own Sphinx extension does not declare itself parallel-safe (``-j``
+    would warn), so only its files are used: copied into ``_static/mathjax`` below.
+    """
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    if spec is None or spec.origin is None:
+        raise RuntimeError(
+            "MathJax is missing: install the book extra (pip install '.[book]'), which "
+            "brings sphinx-mathjax-offline"
+        )
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+def _copy_mathjax(app, exception) -> None:
+    """Copy the local MathJax into ``_static/mathjax`` (skipped when already there)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    source = _mathjax_source()
+    target = Path(app.outdir) / "_static" / "mathjax"
+    if (target / "tex-chtml.js").is_file() and (
+        (target / "tex-chtml.js").stat().st_size == (source / "tex-chtml.js").stat().st_size
+    ):
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+
+
 def setup(app) -> dict[str, Any]:
-    if importlib.util.find_spec("sphinx-mathjax-offline") is None:  # pragma: no cover
-        raise RuntimeError("install the book extra: pip install '.[book]'")
+    _mathjax_source()  # fail early, with the fix, when MathJax is not installed
     app.connect("env-get-outdated", _mark_all_outdated_on_package_change)
     app.connect("builder-inited", _prune_old_caches)
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)
+    app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,6 +8,8 @@ repeated here. CI (``.ci/run`` and ``.github/workflows``) calls these same sessi
               (and Chromium, for ``browser``), otherwise they are skipped with the reason.
 - ``docs``    builds the executed HTML book into ``_build/html`` (every cell executed,
               warnings are errors) and then runs the book tests, which must not skip.
+              Execution is forced when CI is set, else cached with the cache keyed on a
+              hash of lrbook's source (conf.py; LRBOOK_NB_EXECUTION overrides).
               ``nox -s docs -- clean`` deletes the previous build first.
 - ``browser`` the headless-Chromium test of the built book (run ``docs`` first).
 - ``lint``    ruff check, ruff format --check, mypy on lrbook.
@@ -73,7 +75,6 @@ def docs(session: nox.Session) -> None:
         ".",
         "book",
         str(HTML),
-        env={"LRBOOK_NB_EXECUTION": os.environ.get("LRBOOK_NB_EXECUTION", "force")},
     )
     session.log(f"Book built: open {HTML / 'index.html'} or `python -m http.server -d {HTML}`")
     session.run(
