@@ -49,17 +49,10 @@ def xfail_kernel(reason: str):
     return pytest.mark.xfail(strict=True, reason=f"kernel bug, reported to SYMBOLIC: {reason}")
 
 
-# Cases that the current kernels get wrong (found by this file, reported to the coordinator).
-# Each is a strict xfail: when the regenerated kernels fix it, the XPASS fails and the mark
-# must be removed.
-CANCEL = "sigmoid(z) - y with y = 1 cancels: 1.0 - 1 = 0, true value -sigmoid(-z)"
-ZERO_INF = "0 * log_sigmoid(+-inf) = 0 * -inf = NaN (RuntimeWarning) in the term with zero label"
-KNOWN_BINARY: dict[tuple[str, float, float], str] = {
-    ("bce_loss", 1.0, math.inf): ZERO_INF,
-    ("bce_loss", 0.0, -math.inf): ZERO_INF,
-    ("bce_dz", 1.0, 37.0): CANCEL,
-    ("bce_dz", 1.0, 40.0): CANCEL,
-}
+# Cases that the current kernels get wrong are strict xfails: when the regenerated kernels fix
+# one, the XPASS fails and the mark must be removed.  (bce_loss at +-inf and bce_dz for y = 1 in
+# the tail were fixed by the stable derivation steps; none is known to fail now.)
+KNOWN_BINARY: dict[tuple[str, float, float], str] = {}
 
 
 # ------------------------------------------------------------------ binary kernels
@@ -190,17 +183,9 @@ def mp_softmax(row):
 
 def known_ce_failure(name: str, row: list[float], c: int) -> str | None:
     """Reason why the current kernels get this case wrong, or None."""
-    if abs(row[0]) in (37.0, 40.0) and c == int(np.argmax(row)):
-        # true value ~4e-18 (ce_loss) or ~-4e-18 (ce_dz); the kernel returns exactly 0
-        if name == "ce_loss":
-            return "logsumexp(Z) - rowsum(Y*Z) cancels for a dominant class (40.0 - 40.0)"
+    if name == "ce_dz" and abs(row[0]) in (37.0, 40.0) and c == int(np.argmax(row)):
+        # true value ~-4e-18; the kernel returns exactly 0
         return "softmax(Z) - Y cancels for the dominant class (1.0 - 1)"
-    if name == "ce_loss":
-        others_inf = any(math.isinf(v) for k, v in enumerate(row) if k != c)
-        if others_inf:
-            return "rowsum(Y*Z) has 0 * inf = NaN (RuntimeWarning) for a zero label on an inf logit"
-        if row[c] == math.inf:
-            return "logsumexp(Z) - z_y is inf - inf = NaN for a +inf target logit"
     return None
 
 
