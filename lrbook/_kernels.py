@@ -11,9 +11,9 @@ lrbook.symbolic.mlp_sigmoid_derivation(), lrbook.symbolic.sigmoid_derivation(),
 lrbook.symbolic.softmax_derivation(), lrbook.symbolic.tanh_derivation().
 """
 
-from numpy import where
+from numpy import absolute, exp, expm1, where
 
-from lrbook._primitives import log_softmax, rowsum, sigmoid, softmax, softplus
+from lrbook._primitives import log_softmax, rowsum, sigmoid, softplus
 
 __all__ = [
     "bce_d2z",
@@ -66,14 +66,15 @@ def bce_dz(y, z):
     """Gradient of the binary cross-entropy with respect to the logit, sigma(z) - y.
 
     Generated from lrbook.symbolic.bce_derivation(), step 'bce_dz':
-    ``-y*sigmoid(-z) + (1 - y)*sigmoid(z)``.
+    ``(1 - 2*y)*sigmoid(z*(1 - 2*y))``.
 
-    Exact in both tails: for y = 1 it is -sigma(-z), never 1.0 - 1.
+    Exact in both tails with one sigmoid: sigma(z) for y = 0 and -sigma(-z) for y = 1, never
+    1.0 - 1. Labels must be 0 or 1.
 
     Parameters
     ----------
     y : array-like
-        Labels.
+        Labels, 0 or 1.
     z : array-like
         Logits (broadcast against ``y``).
 
@@ -88,15 +89,19 @@ def bce_dz(y, z):
     >>> bce_dz(np.array([0.0, 1.0]), np.array([0.0, 0.0]))
     array([ 0.5, -0.5])
     """
-    return -y * sigmoid(-z) + (1 - y) * sigmoid(z)
+    x0 = 1 - 2 * y
+    return x0 * sigmoid(x0 * z)
 
 
-# generated from lrbook.symbolic.convexity_derivation, step 'bce_d2z'
+# generated from lrbook.symbolic.convexity_derivation, step 'bce_d2z_exp'
 def bce_d2z(z):
     """Second derivative of the binary cross-entropy in the logit (Newton/IRLS weight).
 
-    Generated from lrbook.symbolic.convexity_derivation(), step 'bce_d2z':
-    ``sigmoid(-z)*sigmoid(z)``.
+    Generated from lrbook.symbolic.convexity_derivation(), step 'bce_d2z_exp':
+    ``exp(-Abs(z))/(1 + exp(-Abs(z)))**2``.
+
+    sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-|z|) never overflows and
+    the quotient keeps full relative precision in both tails.
 
     Parameters
     ----------
@@ -114,7 +119,8 @@ def bce_d2z(z):
     >>> bce_d2z(np.array([0.0, 1000.0]))
     array([0.25, 0.  ])
     """
-    return sigmoid(-z) * sigmoid(z)
+    x0 = exp(-absolute(z))
+    return x0 / (x0 + 1) ** 2
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'ce_loss'
@@ -122,21 +128,22 @@ def ce_loss(Y, Z):
     """Per-row softmax cross-entropy from logits, for one-hot rows.
 
     Generated from lrbook.symbolic.softmax_derivation(), step 'ce_loss':
-    ``-rowsum(Piecewise((log_softmax(Z), Y > 0), (0, True)))``.
+    ``-rowsum(Y*Piecewise((log_softmax(Z), Y > 0), (0, True)))``.
 
-    Selecting log p at the label avoids 0 * (-inf) when another logit is -inf.
+    Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; log_softmax keeps
+    tiny log-probabilities accurate.
 
     Parameters
     ----------
     Y : array of shape (n, K)
-        One-hot labels (entries 0 or 1).
+        One-hot labels, or probability rows (entries >= 0 summing to 1).
     Z : array of shape (n, K)
         Logits.
 
     Returns
     -------
     ndarray of shape (n,)
-        ``logsumexp(Z) - sum(Y * Z)`` for one-hot ``Y``.
+        ``-sum(Y * log_softmax(Z))``; ``logsumexp(Z) - sum(Y * Z)``.
 
     Examples
     --------
@@ -144,7 +151,7 @@ def ce_loss(Y, Z):
     >>> ce_loss(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 0.0], [0.0, 0.0]]))
     array([0.69314718, 0.69314718])
     """
-    return -rowsum(where(Y > 0, log_softmax(Z), 0))
+    return -rowsum(Y * where(Y > 0, log_softmax(Z), 0))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'ce_dz'
@@ -152,12 +159,16 @@ def ce_dz(Y, Z):
     """Gradient of the softmax cross-entropy with respect to the logits.
 
     Generated from lrbook.symbolic.softmax_derivation(), step 'ce_dz':
-    ``-Y + softmax(Z)``.
+    ``Piecewise((expm1(log_softmax(Z)) + (1 - Y), Y > 0), (exp(log_softmax(Z)), True))``.
+
+    softmax(Z) - Y cancels for the target class of a one-hot row when p rounds to 1 (1.0 - 1
+    = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 keeps it to full
+    relative precision. Valid for every Y >= 0 (rows summing to 1).
 
     Parameters
     ----------
     Y : array of shape (n, K)
-        One-hot labels (entries 0 or 1).
+        One-hot labels, or probability rows (entries >= 0 summing to 1).
     Z : array of shape (n, K)
         Logits.
 
@@ -172,7 +183,8 @@ def ce_dz(Y, Z):
     >>> ce_dz(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]]))
     array([[-0.5,  0.5]])
     """
-    return -Y + softmax(Z)
+    x0 = log_softmax(Z)
+    return where(Y > 0, expm1(x0) + (1 - Y), exp(x0))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'softmax_jacobian'

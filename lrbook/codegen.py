@@ -64,6 +64,10 @@ class _KernelPrinter(NumPyPrinter):
             out = f"where({self._print(c)}, {self._print(e)}, {out})"
         return out
 
+    def _print_Abs(self, expr: Any) -> str:
+        # numpy.absolute, not numpy.abs: the generated module must not shadow the builtin abs
+        return f"absolute({self._print(expr.args[0])})"
+
     def _print_Relational(self, expr: Any) -> str:
         return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 
@@ -84,27 +88,42 @@ def _namespace() -> dict[str, Any]:
 
 
 def _lambdify(kernel: Kernel) -> Any:
+    # cse=True: a subexpression used twice (log_softmax(Z) in ce_dz) is computed once.
     return sp.lambdify(
-        kernel.args, kernel.expr, modules=[_namespace(), "numpy"], printer=_printer(), cse=False
+        kernel.args, kernel.expr, modules=[_namespace(), "numpy"], printer=_printer(), cse=True
     )
 
 
-def _body(kernel: Kernel) -> tuple[list[str], str]:
-    """Argument names and the returned expression, from lambdify's printed source."""
+def _ruff_power(code: str) -> str:
+    """Match `ruff format`: hug ** between simple operands (a**2, but (y - z) ** 2)."""
+    return re.sub(r"(?<![\w.)\]])(\w+) \*\* (\w+)\b", r"\1**\2", code)
+
+
+def _body(kernel: Kernel) -> tuple[list[str], list[str]]:
+    """Argument names and body lines (shared-subexpression assignments, then the return).
+
+    Taken from lambdify's printed source; anything but ``name = expr`` assignments
+    followed by one ``return`` is refused.
+    """
     tree = ast.parse(inspect.getsource(_lambdify(kernel)))
     func = tree.body[0]
     assert isinstance(func, ast.FunctionDef)
-    ret = func.body[-1]
-    if len(func.body) != 1 or not isinstance(ret, ast.Return) or ret.value is None:
-        raise ValueError(f"lambdify printed more than one return statement for {kernel.name!r}")
+    *assigns, ret = func.body
+    simple = all(
+        isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+        for st in assigns
+    )
+    if not simple or not isinstance(ret, ast.Return) or ret.value is None:
+        raise ValueError(
+            f"lambdify printed more than assignments and one return for {kernel.name!r}"
+        )
     args = [a.arg for a in func.args.args]
     expected = [str(s) for s in kernel.args]
     if args != expected:
         raise ValueError(f"kernel {kernel.name!r}: lambdify renamed arguments {expected} -> {args}")
-    code = ast.unparse(ret.value)
-    # Match `ruff format`: hug ** between simple operands (a**2, but (y - z) ** 2).
-    code = re.sub(r"(?<![\w.)\]])(\w+) \*\* (\w+)\b", r"\1**\2", code)
-    return args, code
+    lines = [_ruff_power(ast.unparse(st)) for st in assigns]
+    lines.append("return " + _ruff_power(ast.unparse(ret.value)))
+    return args, lines
 
 
 def _example(kernel: Kernel, args: list[str]) -> list[str]:
@@ -157,7 +176,8 @@ def kernel_function(kernel: Kernel) -> str:
     doc += _example(kernel, args)
     body = textwrap.indent("\n".join(doc), "    ")
     body = "\n".join(line.rstrip() for line in body.splitlines())
-    return f'def {kernel.name}({", ".join(args)}):\n    """{body.lstrip()}\n    """\n    return {code}\n'
+    statements = "".join(f"    {line}\n" for line in code)
+    return f'def {kernel.name}({", ".join(args)}):\n    """{body.lstrip()}\n    """\n{statements}'
 
 
 def generate(kernels: Sequence[Kernel] | None = None) -> str:
@@ -174,13 +194,14 @@ def generate(kernels: Sequence[Kernel] | None = None) -> str:
     """
     kernels = list(KERNELS.values()) if kernels is None else list(kernels)
     functions = [kernel_function(k) for k in kernels]
-    used = set()
+    used: set[str] = set()
+    local: set[str] = set()
     for src in functions:
         for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                used.add(node.id)
+            if isinstance(node, ast.Name):
+                (used if isinstance(node.ctx, ast.Load) else local).add(node.id)
     arg_names = {str(s) for k in kernels for s in k.args}
-    names = sorted(used - arg_names)
+    names = sorted(used - arg_names - local)
     prims = [n for n in names if n in PRIMITIVES]
     others = [n for n in names if n not in PRIMITIVES]
     for n in others:

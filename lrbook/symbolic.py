@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
+from sympy.codegen import cfunctions as _cfunctions
 from sympy.core.function import ArgumentIndexError
 from sympy.core.logic import fuzzy_and
 
@@ -62,6 +63,7 @@ __all__ = [
     "claim",
     "convexity_derivation",
     "expand_components",
+    "expm1",
     "get_derivation",
     "kernel_reference",
     "linear_regression_derivation",
@@ -340,6 +342,30 @@ class rowsum(_Opaque):
     def _latex(self, printer: Any, exp: str | None = None) -> str:
         arg = printer._print(self.args[0])
         return _with_power(rf"\operatorname{{rowsum}}\left({arg}\right)", exp)
+
+
+class expm1(_cfunctions.expm1):
+    r"""``expm1(x) = e^x - 1``, printed as :func:`numpy.expm1` (accurate when the result is tiny).
+
+    SymPy's own ``expm1`` (from :mod:`sympy.codegen.cfunctions`), with book
+    notation.  The kernels use it for ``p - 1 = expm1(log p)``: ``log p`` is
+    accurate even when ``p`` rounds to 1, and ``expm1`` keeps it that way,
+    where ``exp(log p) - 1`` would give 0.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> expm1(x).rewrite(sp.exp)
+    exp(x) - 1
+    >>> sp.latex(expm1(x))
+    '\\operatorname{expm1}\\left(x\\right)'
+    """
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _with_power(
+            rf"\operatorname{{expm1}}\left({printer._print(self.args[0])}\right)", exp
+        )
 
 
 _REDUCTIONS = (logsumexp, rowsum)
@@ -1202,8 +1228,8 @@ def tanh_derivation() -> Derivation:
 def bce_derivation() -> Derivation:
     r"""Binary cross-entropy: its gradient through the sigmoid, per sample and vectorised.
 
-    Tags: ``bce_dz`` (kernel ``(1 - y) sigma(z) - y sigma(-z)``, equal to
-    ``sigma(z) - y`` for every y and exact in the tails), ``bce_loss`` (kernel
+    Tags: ``bce_dz`` (kernel ``(1 - 2y) sigma((1 - 2y) z)``, equal to
+    ``sigma(z) - y`` for labels y in {0, 1}, one sigmoid, exact in both tails), ``bce_loss`` (kernel
     ``softplus((1 - 2y) z)``, valid for labels y in {0, 1}; it never multiplies
     0 by an infinite logit), ``grad_mean``, ``grad_sum``, ``grad_intercept``,
     ``grad_ones_column``.
@@ -1283,10 +1309,14 @@ def bce_derivation() -> Derivation:
         chain("cancel", yhat - y),
         chain(r"$\hat{y} = \sigma(z)$", sigmoid(z) - y, tag="dL_dz"),
         chain(
-            r"stable form, using $1 - \sigma(z) = \sigma(-z)$",
-            (1 - y) * sigmoid(z) - y * sigmoid(-z),
+            r"stable form for $y \in \{0, 1\}$, using $1 - \sigma(z) = \sigma(-z)$",
+            (1 - 2 * y) * sigmoid((1 - 2 * y) * z),
+            given=({y: 0}, {y: 1}),
             tag="bce_dz",
-            note="Exact in both tails: for y = 1 it is -sigma(-z), never 1.0 - 1.",
+            note=(
+                "Exact in both tails with one sigmoid: sigma(z) for y = 0 and -sigma(-z) for "
+                "y = 1, never 1.0 - 1. Labels must be 0 or 1."
+            ),
         ),
         claim(
             "loss from the logit",
@@ -1332,14 +1362,18 @@ def bce_derivation() -> Derivation:
 def convexity_derivation() -> Derivation:
     r"""Squared error through the sigmoid is not convex in z; cross-entropy is.
 
-    Tags: ``bce_d2z`` (kernel ``sigma(z) sigma(-z)``).
+    Tags: ``bce_d2z`` (``sigma(z) sigma(-z)``), ``bce_d2z_exp`` (kernel
+    ``exp(-|z|) / (1 + exp(-|z|))**2``: the same value with one exponential).
 
     Examples
     --------
     >>> convexity_derivation().step("bce_d2z").rhs
     sigmoid(-z)*sigmoid(z)
+    >>> convexity_derivation().step("bce_d2z_exp").rhs
+    exp(-Abs(z))/(1 + exp(-Abs(z)))**2
     """
     s = sigmoid(z)
+    u_nonneg = sp.Symbol("u", nonnegative=True)
     lsq = Tex(r"\ell_{\mathrm{sq}}")
     d2sq = Tex(r"\frac{\partial^2 \ell_{\mathrm{sq}}}{\partial z^2}")
     at_pos = Tex(r"\left.\frac{\partial^2 \ell_{\mathrm{sq}}}{\partial z^2}\right|_{y=0,\,z=2}")
@@ -1369,6 +1403,17 @@ def convexity_derivation() -> Derivation:
         chain("derivative of the sigmoid", s * (1 - s)),
         chain(r"$1 - \sigma(z) = \sigma(-z)$", s * sigmoid(-z), tag="bce_d2z"),
         claim("never negative: convex", s * sigmoid(-z), 0, rel=">="),
+        claim(
+            r"one exponential, $e^{-|z|} \leq 1$ (cases $z = \pm u$, $u \geq 0$)",
+            d2bce,
+            sp.exp(-sp.Abs(z)) / (1 + sp.exp(-sp.Abs(z))) ** 2,
+            given=({z: u_nonneg}, {z: -u_nonneg}),
+            tag="bce_d2z_exp",
+            note=(
+                "sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-|z|) never "
+                "overflows and the quotient keeps full relative precision in both tails."
+            ),
+        ),
     ]
     return Derivation("convexity", "Convexity in the logit", steps, defs=defs)
 
@@ -1378,10 +1423,12 @@ def softmax_derivation() -> Derivation:
     r"""Softmax and cross-entropy: Jacobian, gradient ``p - y``, ``X^T (P - Y)``, shift invariance.
 
     Explicit K = 3 classes.  Tags: ``softmax_jacobian`` (kernel
-    ``p_j (delta_jc - p_c)``), ``ce_dz`` (kernel ``softmax(Z) - Y``),
-    ``ce_loss`` (kernel ``-rowsum(where(Y > 0, log_softmax(Z), 0))`` for
-    one-hot rows: no 0 * (-inf) when a logit is -inf), ``shift``, ``grad_W``,
-    ``grad_b``.
+    ``p_j (delta_jc - p_c)``), ``ce_dz`` (kernel
+    ``where(Y > 0, expm1(L) + 1 - Y, exp(L))`` with ``L = log_softmax(Z)``: equal to
+    ``softmax(Z) - Y`` for every ``Y >= 0``, and exact for the target class of a
+    one-hot row, where ``p - 1`` would cancel), ``ce_loss`` (kernel
+    ``-rowsum(Y where(Y > 0, log_softmax(Z), 0))`` for rows ``Y >= 0``: no
+    0 * (-inf) when a logit is -inf), ``shift``, ``grad_W``, ``grad_b``.
 
     Examples
     --------
@@ -1395,7 +1442,11 @@ def softmax_derivation() -> Derivation:
     c = sp.Symbol("c", real=True)
     m = sp.Symbol("m", real=True)
     sm = [softmax(j + 1, *zs) for j in range(K)]
-    onehot = tuple({ys[i]: int(i == k) for i in range(K)} for k in range(K))
+    # every label pattern of a row with entries >= 0: y_k is 0 or a positive q_k
+    qs = [sp.Symbol(f"q_{k + 1}", positive=True) for k in range(K)]
+    nonneg_rows = tuple(
+        {ys[k]: qs[k] if (mask >> k) & 1 else 0 for k in range(K)} for mask in range(2**K)
+    )
     sum_to_one = {ys[-1]: 1 - sp.Add(*ys[:-1])}
     pj = Tex("p_j")
     frac = Tex(r"\frac{e^{z_j}}{\sum_{k=1}^{K} e^{z_k}}")
@@ -1534,20 +1585,34 @@ def softmax_derivation() -> Derivation:
         chain("cancel $p_j$", chain_simpl),
         chain(r"one-hot labels: $\sum_j y_j = 1$", p_minus_y, given=sum_to_one),
         chain(
-            "rows of $Z$ and $Y$, as the kernel computes it",
-            softmax(Z) - Y,
+            r"rows of $Z$ and $Y$, as the kernel computes it: $p - 1 = "
+            r"\operatorname{expm1}(\log p)$ where $y > 0$",
+            sp.Piecewise(
+                # U(1 - Y): 1 - Y first, so that y = 1 adds exactly 0 to expm1(log p)
+                (expm1(log_softmax(Z)) + U(1 - Y), Y > 0),
+                (sp.exp(log_softmax(Z)), True),
+            ),
             components=comps,
-            given=sum_to_one,
+            given=nonneg_rows,
             tag="ce_dz",
+            note=(
+                "softmax(Z) - Y cancels for the target class of a one-hot row when p rounds "
+                "to 1 (1.0 - 1 = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 "
+                "keeps it to full relative precision. Valid for every Y >= 0 (rows summing "
+                "to 1)."
+            ),
         ),
         claim(
-            "loss kernel for one-hot rows",
+            r"loss kernel for rows $Y \geq 0$",
             L,
-            -rowsum(sp.Piecewise((log_softmax(Z), Y > 0), (0, True))),
+            -rowsum(Y * sp.Piecewise((log_softmax(Z), Y > 0), (0, True))),
             components=comps,
-            given=onehot,
+            given=nonneg_rows,
             tag="ce_loss",
-            note="Selecting log p at the label avoids 0 * (-inf) when another logit is -inf.",
+            note=(
+                "Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; "
+                "log_softmax keeps tiny log-probabilities accurate."
+            ),
         ),
         claim("weights, $n = 2$ samples", gW, gWv, given=rows_one_hot, tag="grad_W"),
         claim("intercepts", gb, gbv, given=rows_one_hot, tag="grad_b"),
@@ -1965,7 +2030,7 @@ class Kernel:
     Examples
     --------
     >>> KERNELS["bce_dz"].expr
-    -y*sigmoid(-z) + (1 - y)*sigmoid(z)
+    (1 - 2*y)*sigmoid(z*(1 - 2*y))
     """
 
     name: str
@@ -2013,9 +2078,11 @@ class Kernel:
         return flat, raw(expand_components(self.expr, comps))
 
 
-_Y_ROWS = ("Y", "array of shape (n, K)\n        One-hot labels (entries 0 or 1).")
+_Y_ROWS = (
+    "Y",
+    "array of shape (n, K)\n        One-hot labels, or probability rows (entries >= 0 summing to 1).",
+)
 _Z_ROWS = ("Z", "array of shape (n, K)\n        Logits.")
-_Y_BIN = ("y", "array-like\n        Labels.")
 _Z_ANY = ("z", "array-like\n        Logits (broadcast against ``y``).")
 
 KERNELS: dict[str, Kernel] = {
@@ -2037,14 +2104,14 @@ KERNELS: dict[str, Kernel] = {
             "bce_dz",
             (y, z),
             "Gradient of the binary cross-entropy with respect to the logit, sigma(z) - y.",
-            (_Y_BIN, _Z_ANY),
+            (("y", "array-like\n        Labels, 0 or 1."), _Z_ANY),
             "ndarray\n        ``sigma(z) - y``, written so that both tails are exact.",
             ([0.0, 1.0], [0.0, 0.0]),
         ),
         Kernel(
             "bce_d2z",
             "convexity",
-            "bce_d2z",
+            "bce_d2z_exp",
             (z,),
             "Second derivative of the binary cross-entropy in the logit (Newton/IRLS weight).",
             (("z", "array-like\n        Logits."),),
@@ -2058,7 +2125,7 @@ KERNELS: dict[str, Kernel] = {
             (Y, Z),
             "Per-row softmax cross-entropy from logits, for one-hot rows.",
             (_Y_ROWS, _Z_ROWS),
-            "ndarray of shape (n,)\n        ``logsumexp(Z) - sum(Y * Z)`` for one-hot ``Y``.",
+            "ndarray of shape (n,)\n        ``-sum(Y * log_softmax(Z))``; ``logsumexp(Z) - sum(Y * Z)``.",
             ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
             vector=True,
         ),

@@ -34,7 +34,7 @@ def test_checked_in_kernels_are_up_to_date() -> None:
 
 def test_stale_copy_fails_the_check_with_a_diff(tmp_path: Path) -> None:
     source = codegen.generate()
-    stale = source.replace("sigmoid(-z) * sigmoid(z)", "sigmoid(-z) * sigmoid(-z)", 1)
+    stale = source.replace("return x0 * sigmoid(x0 * z)", "return x0 * sigmoid(z)", 1)
     assert stale != source
     path = tmp_path / "_kernels.py"
     path.write_text(stale, encoding="utf-8")
@@ -43,8 +43,8 @@ def test_stale_copy_fails_the_check_with_a_diff(tmp_path: Path) -> None:
     report = out.getvalue()
     assert "--- " in report
     assert "+++ " in report
-    assert "-    return sigmoid(-z) * sigmoid(-z)" in report
-    assert "+    return sigmoid(-z) * sigmoid(z)" in report
+    assert "-    return x0 * sigmoid(z)" in report
+    assert "+    return x0 * sigmoid(x0 * z)" in report
     assert "python -m lrbook.codegen" in report
 
 
@@ -202,5 +202,33 @@ def test_cross_entropy_with_minus_infinite_logits_is_finite_and_quiet() -> None:
         loss = _kernels.ce_loss(Y, Z)
         grad = _kernels.ce_dz(Y, Z)
     np.testing.assert_allclose(loss, kernel_reference("ce_loss", Y, Z), rtol=1e-12)
-    # softmax(Z) - Y is accurate to ~1e-16 absolute (not relative) where p is within eps of 1.
-    np.testing.assert_allclose(grad, kernel_reference("ce_dz", Y, Z), rtol=1e-12, atol=1e-16)
+    # relative accuracy even for the target class where p rounds to 1: p - 1 = expm1(log p)
+    np.testing.assert_allclose(grad, kernel_reference("ce_dz", Y, Z), rtol=1e-12, atol=0)
+    assert grad[2, 0] < 0  # -(1 - p) = -4.2e-18, not 1.0 - 1 = 0
+
+
+def test_cross_entropy_kernels_with_probability_rows() -> None:
+    # soft targets (rows >= 0 summing to 1): -sum(Y log p) and p - Y, not a one-hot shortcut
+    rng = np.random.default_rng(7)
+    Y = np.array([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.0, 0.0, 1.0], [0.25, 0.0, 0.75]])
+    Z = rng.normal(scale=3, size=Y.shape)
+    Z[3] = [60.0, -np.inf, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = _kernels.ce_loss(Y, Z)
+        grad = _kernels.ce_dz(Y, Z)
+    np.testing.assert_allclose(loss, kernel_reference("ce_loss", Y, Z), rtol=1e-12)
+    np.testing.assert_allclose(grad, kernel_reference("ce_dz", Y, Z), rtol=1e-12, atol=1e-15)
+    log_p = Z[:3] - np.log(np.sum(np.exp(Z[:3]), axis=1, keepdims=True))
+    np.testing.assert_allclose(loss[:3], -np.sum(Y[:3] * log_p, axis=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("z", [-745.0, -700.0, -40.0, -1.0, 0.0, 3.0, 40.0, 700.0, 745.0])
+def test_bce_d2z_single_exponential_form_matches_two_sigmoids(z: float) -> None:
+    from lrbook import sigmoid
+
+    got = _kernels.bce_d2z(np.array([z, -z]))
+    two = sigmoid(np.array([z, -z])) * sigmoid(np.array([-z, z]))
+    assert got[0] == got[1]  # even in z, exactly
+    np.testing.assert_allclose(got, two, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(got, kernel_reference("bce_d2z", np.array([z, -z])), rtol=1e-12)

@@ -50,8 +50,9 @@ def xfail_kernel(reason: str):
 
 
 # Cases that the current kernels get wrong are strict xfails: when the regenerated kernels fix
-# one, the XPASS fails and the mark must be removed.  (bce_loss at +-inf and bce_dz for y = 1 in
-# the tail were fixed by the stable derivation steps; none is known to fail now.)
+# one, the XPASS fails and the mark must be removed.  (bce_loss at +-inf, bce_dz for y = 1 in
+# the tail and ce_loss/ce_dz for a dominant target class were fixed by the stable derivation
+# steps; none is known to fail now.)
 KNOWN_BINARY: dict[tuple[str, float, float], str] = {}
 
 
@@ -182,10 +183,7 @@ def mp_softmax(row):
 
 
 def known_ce_failure(name: str, row: list[float], c: int) -> str | None:
-    """Reason why the current kernels get this case wrong, or None."""
-    if name == "ce_dz" and abs(row[0]) in (37.0, 40.0) and c == int(np.argmax(row)):
-        # true value ~-4e-18; the kernel returns exactly 0
-        return "softmax(Z) - Y cancels for the dominant class (1.0 - 1)"
+    """Reason why the current kernels get this case wrong, or None (none known now)."""
     return None
 
 

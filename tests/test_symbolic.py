@@ -113,9 +113,44 @@ def test_wrong_softmax_jacobian_is_caught_in_one_case() -> None:
     assert "in case" in msg
 
 
-def test_ce_gradient_needs_one_hot_labels() -> None:
+def test_ce_gradient_needs_labels_summing_to_one() -> None:
+    d = S.softmax_derivation().replace_step("one-hot labels: $\\sum_j y_j = 1$", given=None)
+    _expect_failure(d, "one-hot labels")
+
+
+def test_ce_gradient_kernel_is_proved_per_label_pattern() -> None:
+    # where(Y > 0, ...) only resolves once each label is known to be 0 or positive
     d = S.softmax_derivation().replace_step("ce_dz", given=None)
     _expect_failure(d, "as the kernel computes it")
+    # p - 1 + (1 - y) is not p - y with the 1 - y left out
+    L = log_softmax(S.Z)
+    bad = sp.Piecewise((S.expm1(L), S.Y > 0), (sp.exp(L), True))
+    msg = _expect_failure(S.softmax_derivation().replace_step("ce_dz", rhs=bad), "expm1")
+    assert "in case" in msg
+
+
+def test_bce_dz_kernel_only_claimed_for_hard_labels() -> None:
+    # (1 - 2y) sigma((1 - 2y) z) is sigma(z) - y only for y in {0, 1}
+    d = S.bce_derivation().replace_step("bce_dz", given=None)
+    _expect_failure(d, "stable form")
+
+
+def test_bce_d2z_single_exponential_form_is_checked() -> None:
+    d = S.convexity_derivation()
+    step = d.step("bce_d2z_exp")
+    assert step.rhs.has(sp.Abs)
+    assert len(step.cases) == 2  # z = u and z = -u with u >= 0: Abs resolves in each
+    wrong = sp.exp(-sp.Abs(z)) / (1 + sp.exp(-sp.Abs(z)))
+    msg = _expect_failure(d.replace_step("bce_d2z_exp", rhs=wrong), "one exponential")
+    assert "in case" in msg
+
+
+def test_expm1_rewrites_prints_and_differentiates() -> None:
+    x = sp.Symbol("x", real=True)
+    assert raw(S.expm1(x)) == sp.exp(x) - 1
+    assert S.expm1(x).diff(x) == sp.exp(x)
+    assert sp.latex(S.expm1(x)) == r"\operatorname{expm1}\left(x\right)"
+    assert float(S.expm1(sp.Float("1e-20", 30))) == 1e-20
 
 
 def test_wrong_inequality_is_caught() -> None:
