@@ -39,6 +39,18 @@ def _float_array(x: ArrayLike) -> NDArray[np.floating]:
     )
 
 
+def _exp_minus_abs(z: NDArray[np.floating]) -> NDArray[np.floating]:
+    """``exp(-|z|)`` in a new array of ``z``'s dtype, computed in place (no temporaries).
+
+    The result is in ``(0, 1]`` (0 by underflow, never overflow) and NaN stays
+    NaN. Always an ndarray, also for 0-d input, so callers may update it in place.
+    """
+    e = np.abs(z, out=np.empty_like(z))
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    return e
+
+
 def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     """Logistic sigmoid ``1 / (1 + exp(-z))``, stable for every finite and infinite ``z``.
 
@@ -61,9 +73,12 @@ def sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     """
     z = _float_array(z)
     # exp(-|z|) is in (0, 1]: it can underflow to 0 (harmless) but never overflow.
-    e = np.exp(-np.abs(z))
+    e = _exp_minus_abs(z)
     # z >= 0: 1 / (1 + e^-z);  z < 0: e^z / (1 + e^z).  Both have denominators in [1, 2].
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    out = np.where(z >= 0, 1.0, e)  # numerator; a Python float keeps z's dtype (NEP 50)
+    e += 1.0
+    out /= e
+    return out
 
 
 def softplus(z: ArrayLike) -> NDArray[np.floating]:
@@ -88,9 +103,11 @@ def softplus(z: ArrayLike) -> NDArray[np.floating]:
     0.0
     """
     z = _float_array(z)
-    with np.errstate(invalid="ignore"):  # inf - inf never happens here; NaN propagates quietly
-        out = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
-    return out.astype(z.dtype, copy=False)
+    e = _exp_minus_abs(z)
+    np.log1p(e, out=e)  # in [0, log 2]: inf - inf never happens; NaN propagates quietly
+    out = np.maximum(z, 0.0)
+    out += e
+    return out
 
 
 def log_sigmoid(z: ArrayLike) -> NDArray[np.floating]:
@@ -115,9 +132,11 @@ def log_sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     -1000.0
     """
     z = _float_array(z)
-    with np.errstate(invalid="ignore"):
-        out = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
-    return out.astype(z.dtype, copy=False)
+    e = _exp_minus_abs(z)
+    np.log1p(e, out=e)
+    out = np.minimum(z, 0.0)
+    out -= e
+    return out
 
 
 def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
@@ -149,10 +168,18 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     """
     z = _float_array(z)
     m = np.max(z, axis=axis, keepdims=True)
-    # A row whose max is +-inf (or NaN) cannot be shifted by it: shift by 0 instead.
-    m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
-    with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf for all -inf rows
-        out = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
+    if np.isfinite(m).all():
+        # Common case: every row has a finite max, so the shifted sum is in [1, K].
+        e = np.subtract(z, m)
+        np.exp(e, out=e)
+        out = np.sum(e, axis=axis, keepdims=True)
+        np.log(out, out=out)
+        out += m
+    else:
+        # A row whose max is +-inf (or NaN) cannot be shifted by it: shift by 0 instead.
+        m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf for -inf rows
+            out = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
     if not keepdims:
         out = np.squeeze(out, axis=axis)
     return out.astype(z.dtype, copy=False)
@@ -167,6 +194,8 @@ def _shift_rows(z: NDArray[np.floating], axis: int) -> tuple[NDArray[np.floating
     shifted, so an all ``-inf`` row stays ``-inf`` and NaN stays NaN.
     """
     m = np.max(z, axis=axis, keepdims=True)
+    if np.isfinite(m).all():  # common case: a plain shift by the (finite) row maxima
+        return np.subtract(z, m), m
     shift = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
     with np.errstate(invalid="ignore"):
         shifted = np.where(np.isposinf(m), np.where(z == m, 0.0, -np.inf), z - shift)
@@ -201,6 +230,15 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     """
     z = _float_array(z)
     shifted, m = _shift_rows(z, axis)
+    if np.isfinite(m).all():
+        # Common case (every row max finite): the max entry of each row is exactly 0 after
+        # the shift, its exp exactly 1; log1p of the sum of the others.
+        e = np.exp(shifted)
+        np.put_along_axis(e, np.argmax(shifted, axis=axis, keepdims=True), 0, axis=axis)
+        log_sum = np.sum(e, axis=axis, keepdims=True)
+        np.log1p(log_sum, out=log_sum)
+        shifted -= log_sum
+        return shifted
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.exp(shifted)
         rest = e.copy()
@@ -240,7 +278,11 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     array([1., 0.])
     """
     z = _float_array(z)
-    shifted, _ = _shift_rows(z, axis)
+    shifted, m = _shift_rows(z, axis)
+    if np.isfinite(m).all():  # common case: each row sum is in [1, K], no 0/0
+        np.exp(shifted, out=shifted)
+        shifted /= np.sum(shifted, axis=axis, keepdims=True)
+        return shifted
     with np.errstate(invalid="ignore"):  # 0/0 only for all -inf rows (no limit exists)
         e = np.exp(shifted)
         return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype, copy=False)
