@@ -57,6 +57,12 @@ FloatArray = NDArray[np.floating[Any]]
 #: Bytes of ``X`` processed per block by the full-batch gradients (about L2-cache sized).
 _BLOCK_BYTES = 1 << 20
 
+#: Rows x columns x columns budget of one Hessian block product ``X_b.T @ (s_b * X_b)``.
+#: OpenBLAS splits larger tall-skinny products over threads, which measured 5-10x slower
+#: here for 20 columns (thread start-up per call, worse on a busy machine); blocks of this
+#: size stay single-threaded and in cache, and sum to the same matrix.
+_HESS_BLOCK_MNK = 1 << 19
+
 
 # ============================================================================ validation
 
@@ -227,13 +233,15 @@ class _LinearObjective:
         d, fi = self.d, self.fit_intercept
         p = d + fi
         H = np.zeros((p, p))
-        for s in range(0, self.n, self.step):
-            e = s + self.step
+        step = max(64, _HESS_BLOCK_MNK // (d * d + 1))
+        for s in range(0, self.n, step):
+            e = s + step
             Xb = self.X[s:e]
             wb = K.bce_d2z(self._z[s:e])  # IRLS weights sigma(z) sigma(-z)
             if self.sw is not None:
-                wb = wb * self.sw[s:e]
-            H[fi:, fi:] += (Xb * wb[:, None]).T @ Xb
+                wb *= self.sw[s:e]
+            Xs = Xb * wb[:, None]
+            H[fi:, fi:] += Xs.T @ Xb
             if fi:
                 H[0, 0] += np.sum(wb)
                 H[0, 1:] += Xb.T @ wb
@@ -247,21 +255,28 @@ class _LinearObjective:
         assert self._z is not None
         d, fi, Kc = self.d, self.fit_intercept, self.K
         p = d + fi
-        H = np.zeros((p, p, Kc, Kc))
+        H = np.zeros((p, p, Kc, Kc))  # H[i, j, k, l] = sum_n x_ni x_nj A_nkl
         eye = np.eye(Kc)
-        step = max(1, _BLOCK_BYTES // (8 * p * Kc * Kc))
+        pairs = [(k, c) for k in range(Kc) for c in range(k, Kc)]  # A_nkl is symmetric in k, l
+        step = max(64, _HESS_BLOCK_MNK // (d * d + 1))
         for s in range(0, self.n, step):
             e = s + step
             Xb = self.X[s:e]
-            if fi:
-                Xb = np.hstack([np.ones((Xb.shape[0], 1)), Xb])
             P = softmax(self._z[s:e])
             A = K.softmax_jacobian(P[:, :, None], P[:, None, :], eye)  # (m, K, K)
             if self.sw is not None:
-                A = A * self.sw[s:e, None, None]
-            m = Xb.shape[0]
-            XA = (Xb[:, :, None] * A.reshape(m, 1, Kc * Kc)).reshape(m, p * Kc * Kc)
-            H += (Xb.T @ XA).reshape(p, p, Kc, Kc)
+                A *= self.sw[s:e, None, None]
+            for k, c in pairs:
+                a = A[:, k, c]
+                Xs = Xb * a[:, None]
+                H[fi:, fi:, k, c] += Xs.T @ Xb  # one weighted Gram matrix per class pair
+                if fi:
+                    H[0, 0, k, c] += np.sum(a)
+                    H[0, 1:, k, c] += Xb.T @ a
+        for k, c in pairs:
+            if fi:
+                H[1:, 0, k, c] = H[0, 1:, k, c]
+            H[:, :, c, k] = H[:, :, k, c]
         H /= self.n
         H = H.transpose(0, 2, 1, 3).reshape(p * Kc, p * Kc)
         diag = np.arange(fi * Kc, p * Kc)
