@@ -59,6 +59,7 @@ __all__ = [
     "VerificationReport",
     "all_derivations",
     "bce_derivation",
+    "bernoulli_nll_derivation",
     "chain",
     "claim",
     "convexity_derivation",
@@ -1225,6 +1226,115 @@ def tanh_derivation() -> Derivation:
 
 
 @functools.cache
+def bernoulli_nll_derivation() -> Derivation:
+    r"""Binary cross-entropy as the negative log-likelihood of a Bernoulli model.
+
+    The label of one example is 1 with probability :math:`\hat y` and 0 with
+    probability :math:`1 - \hat y`; one formula covers both labels; its negative
+    logarithm is the per-example loss; for independent examples the likelihood
+    is a product, and its negative log a sum (here for :math:`n = 3` explicit
+    examples).  Tags: ``bernoulli`` (``P(y | x) = yhat^y (1 - yhat)^(1 - y)``,
+    for y in {0, 1}), ``nll_one``, ``likelihood``, ``nll_sum``, ``bce_mean``.
+
+    Examples
+    --------
+    >>> d = bernoulli_nll_derivation()
+    >>> bool(d.verify())
+    True
+    >>> d.step("nll_one").rhs
+    -y*log(\hat{y}) - (1 - y)*log(1 - \hat{y})
+    """
+    # yhat = sigma(z) in (0, 1): a probability, as the model of the book predicts it
+    yhat = Tex(r"\hat{y}")
+    P1 = Tex(r"P(y = 1 \mid x)")
+    P0 = Tex(r"P(y = 0 \mid x)")
+    Py = Tex(r"P(y \mid x)")
+    nll1 = Tex(r"-\log P(y \mid x)")
+    bernoulli = yhat**y * (1 - yhat) ** (1 - y)
+    defs: dict[Any, Expr] = {
+        yhat: sigmoid(z),
+        P1: yhat,
+        P0: 1 - yhat,
+        # the model: label 1 with probability yhat, label 0 otherwise
+        Py: sp.Piecewise((yhat, sp.Eq(y, 1)), (1 - yhat, True)),
+        nll1: -sp.log(bernoulli),
+    }
+    n = 3
+    yh = [Tex(rf"\hat{{y}}_{{{i + 1}}}") for i in range(n)]
+    ys = _syms("y_{}", n)
+    defs.update({yh[i]: sigmoid(zi) for i, zi in enumerate(_syms("z_{}", n))})
+    per_example = [yh[i] ** ys[i] * (1 - yh[i]) ** (1 - ys[i]) for i in range(n)]
+    lik = Tex(r"P(y_1, \dots, y_n \mid X)")
+    lik_prod = Tex(r"\prod_{i=1}^{n} \hat{y}_i^{\,y_i} \left(1 - \hat{y}_i\right)^{1 - y_i}")
+    nll = Tex(r"-\log P(y_1, \dots, y_n \mid X)")
+    nll_sum = Tex(
+        r"-\sum_{i=1}^{n} \left(y_i \log \hat{y}_i + (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
+    )
+    mean = Tex(r"-\frac{1}{n}\log P(y_1, \dots, y_n \mid X)")
+    mean_sum = Tex(
+        r"-\frac{1}{n}\sum_{i=1}^{n} \left(y_i \log \hat{y}_i "
+        r"+ (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
+    )
+    defs.update(
+        {
+            # independent examples: the joint probability is the product of the P(y_i | x_i)
+            lik: sp.Mul(
+                *[sp.Piecewise((yh[i], sp.Eq(ys[i], 1)), (1 - yh[i], True)) for i in range(n)]
+            ),
+            lik_prod: sp.Mul(*per_example),
+            nll: -sp.log(sp.Mul(*per_example)),
+            nll_sum: -sp.Add(
+                *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
+            ),
+            mean: -sp.log(sp.Mul(*per_example)) / n,
+            mean_sum: -sp.Add(
+                *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
+            )
+            / n,
+        }
+    )
+    labels = tuple({ys[i]: (mask >> i) & 1 for i in range(n)} for mask in range(2**n))
+    steps = [
+        claim(r"the model: label 1 with probability $\hat{y}$", P1, yhat),
+        claim("label 0 with the rest", P0, 1 - yhat),
+        claim(
+            r"one formula for both labels $y \in \{0, 1\}$ (Bernoulli)",
+            Py,
+            bernoulli,
+            given=({y: 0}, {y: 1}),
+            tag="bernoulli",
+        ),
+        claim(
+            "negative log: the loss of one example",
+            nll1,
+            -y * sp.log(yhat) - (1 - y) * sp.log(1 - yhat),
+            tag="nll_one",
+        ),
+        claim(
+            "independent examples: the likelihood is a product (here $n = 3$)",
+            lik,
+            lik_prod,
+            given=labels,
+            tag="likelihood",
+        ),
+        claim("the log of a product is the sum of the logs", nll, nll_sum, tag="nll_sum"),
+        claim(
+            "divide by $n$: the mean binary cross-entropy",
+            mean,
+            mean_sum,
+            tag="bce_mean",
+        ),
+    ]
+    return Derivation(
+        "bernoulli_nll",
+        "Binary cross-entropy as a negative log-likelihood",
+        steps,
+        defs=defs,
+        description="The Bernoulli likelihood of 0/1 labels and its negative logarithm.",
+    )
+
+
+@functools.cache
 def bce_derivation() -> Derivation:
     r"""Binary cross-entropy: its gradient through the sigmoid, per sample and vectorised.
 
@@ -1959,6 +2069,7 @@ DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "opaque_functions": opaque_functions_derivation,
     "sigmoid": sigmoid_derivation,
     "tanh": tanh_derivation,
+    "bernoulli_nll": bernoulli_nll_derivation,
     "bce": bce_derivation,
     "convexity": convexity_derivation,
     "softmax": softmax_derivation,

@@ -145,6 +145,24 @@ def test_bce_d2z_single_exponential_form_is_checked() -> None:
     assert "in case" in msg
 
 
+def test_bernoulli_likelihood_is_checked_and_matches_the_bce_loss() -> None:
+    d = S.bernoulli_nll_derivation()
+    # the per-example negative log-likelihood is exactly the loss bce_derivation starts from
+    assert d.step("nll_one").rhs == S.bce_derivation().step(0).rhs
+    bern = d.step("bernoulli")
+    swapped = bern.rhs.xreplace({S.y: 1 - S.y})
+    msg = _expect_failure(d.replace_step("bernoulli", rhs=swapped), "Bernoulli")
+    assert "in case" in msg
+    # the product form only holds once each label is 0 or 1
+    _expect_failure(d.replace_step("likelihood", given=None), "independent examples")
+    # the log of a product is the sum of the logs, not the log of the sum
+    nll_sum = d.step("nll_sum")
+    _expect_failure(d.replace_step("nll_sum", rhs=2 * nll_sum.rhs), "sum of the logs")
+    tex = d.latex()
+    assert r"\hat{y}^{y} \left(1 - \hat{y}\right)^{1 - y}" in tex
+    assert r"\prod_{i=1}^{n}" in tex
+
+
 def test_expm1_rewrites_prints_and_differentiates() -> None:
     x = sp.Symbol("x", real=True)
     assert raw(S.expm1(x)) == sp.exp(x) - 1
