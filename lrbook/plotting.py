@@ -29,12 +29,15 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.patches import Circle, FancyArrowPatch
 from numpy.typing import ArrayLike, NDArray
 
+from lrbook._kernels import bce_loss
 from lrbook._primitives import sigmoid
 
 __all__ = [
     "CLASS_COLORS",
     "PATH_COLOR",
+    "plot_bce_cases",
     "plot_computation_graph",
+    "plot_curves",
     "plot_decision_boundary",
     "plot_linear_fit",
     "plot_loss_contours",
@@ -215,6 +218,190 @@ def plot_loss_curve(
     if label is not None:
         ax.legend()
     return ax
+
+
+def _check_lines(value: Any, name: str) -> list[float]:
+    """None, a number or a sequence of numbers -> list of finite floats (reference lines)."""
+    if value is None:
+        return []
+    values = [value] if isinstance(value, numbers.Real) else value
+    try:
+        out = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a number or a sequence of numbers, got {value!r}"
+        ) from None
+    if not all(np.isfinite(out)):
+        raise ValueError(f"{name} must be finite, got {name}={value!r}")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# generic curves
+# ---------------------------------------------------------------------------
+def plot_curves(
+    x: ArrayLike,
+    curves: Mapping[str, ArrayLike],
+    ax: Axes | None = None,
+    *,
+    xlabel: str = "",
+    ylabel: str = "",
+    hline: float | Sequence[float] | None = None,
+    vline: float | Sequence[float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    logy: bool = False,
+    colors: Sequence[str] | None = None,
+    title: str = "",
+) -> Axes:
+    """Several named curves over the same x values, with optional reference lines.
+
+    The generic line plot of the book (losses against a logit, curvatures,
+    errors against a parameter): curve ``i`` gets colour ``CLASS_COLORS[i]``,
+    and its name is its legend label.
+
+    Parameters
+    ----------
+    x : array-like of shape (n,)
+        Finite x values, shared by every curve.
+    curves : mapping str -> array-like of shape (n,)
+        Legend label -> y values.  NaN or infinite values leave a gap in the line
+        (for example a loss that overflowed); a label starting with ``"_"`` is
+        kept out of the legend.
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new figure is created if None.
+    xlabel, ylabel : str, default=""
+        Axis labels.
+    hline, vline : float or sequence of float, optional
+        Grey reference lines at these y (``hline``) or x (``vline``) values, e.g.
+        ``hline=0.0`` to show where a curvature changes sign.
+    ylim : (float, float), optional
+        y range (low < high); default: matplotlib's automatic range.
+    logy : bool, default=False
+        Logarithmic y axis; values <= 0 cannot be drawn there and leave gaps.
+    colors : sequence of str, optional
+        One matplotlib colour per curve (default: the palette in order).
+    title : str, default=""
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_curves
+    >>> z = np.linspace(-4, 4, 81)
+    >>> ax = plot_curves(z, {"tanh": np.tanh(z), "z / 4": z / 4}, Figure().add_subplot(),
+    ...                  xlabel="z", hline=0.0)
+    >>> len(ax.lines), [t.get_text() for t in ax.get_legend().get_texts()]
+    (3, ['tanh', 'z / 4'])
+    """
+    xs = _as_1d(x, "x")
+    if not isinstance(curves, Mapping) or len(curves) == 0:
+        raise TypeError(
+            "curves must be a non-empty mapping label -> y values, e.g. "
+            f"{{'cross-entropy': loss}}, got {type(curves).__name__}"
+        )
+    palette = list(CLASS_COLORS) if colors is None else [str(c) for c in colors]
+    if colors is not None and len(palette) < len(curves):
+        raise ValueError(
+            f"colors has {len(palette)} entries but there are {len(curves)} curves; "
+            "pass one colour per curve"
+        )
+    lines = []
+    for name, values in curves.items():
+        ys = _as_1d(values, f"curves[{name!r}]", allow_nonfinite=True)
+        if ys.size != xs.size:
+            raise ValueError(
+                f"curves[{name!r}] has {ys.size} values but x has {xs.size}; "
+                "pass one y value per x value"
+            )
+        ys = np.where(np.isfinite(ys), ys, np.nan)
+        if logy:
+            ys = np.where(ys > 0, ys, np.nan)
+        lines.append((str(name), ys))
+    h_lines = _check_lines(hline, "hline")
+    v_lines = _check_lines(vline, "vline")
+    limits = None if ylim is None else _check_range(ylim, "ylim")
+    if logy and limits is not None and limits[0] <= 0:
+        raise ValueError(f"logy=True needs ylim with a positive low end, got ylim={ylim!r}")
+    ax = _new_axes() if ax is None else _check_axes(ax)
+    for i, (name, ys) in enumerate(lines):
+        ax.plot(xs, ys, color=palette[i % len(palette)], lw=2, label=name)
+    for v in h_lines:
+        ax.axhline(v, color=_GREY, lw=1, label="_hline")
+    for v in v_lines:
+        ax.axvline(v, color=_GREY, lw=1, ls=":", label="_vline")
+    if logy:
+        ax.set_yscale("log")
+    if limits is not None:
+        ax.set_ylim(*limits)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if any(not name.startswith("_") for name, _ in lines):
+        ax.legend()
+    return ax
+
+
+def plot_bce_cases(
+    ax: Axes | None = None,
+    *,
+    p_range: tuple[float, float] = (0.001, 0.999),
+    ylim: tuple[float, float] | None = (0.0, 6.0),
+) -> Axes:
+    r"""The two cases of the binary cross-entropy against the predicted probability.
+
+    :math:`-\log\hat y` for a positive example (:math:`y = 1`) and
+    :math:`-\log(1 - \hat y)` for a negative one (:math:`y = 0`), computed from
+    the logits :math:`z = \log(\hat y / (1 - \hat y))` with the generated kernel
+    :func:`lrbook._kernels.bce_loss`.  Class ``k`` has colour ``CLASS_COLORS[k]``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new figure is created if None.
+    p_range : (float, float), default=(0.001, 0.999)
+        Range of predicted probabilities, inside (0, 1).
+    ylim : (float, float) or None, default=(0.0, 6.0)
+        y range; None for matplotlib's automatic range.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_bce_cases
+    >>> ax = plot_bce_cases(Figure().add_subplot())
+    >>> len(ax.lines), tuple(float(v) for v in ax.get_ylim())
+    (2, (0.0, 6.0))
+    """
+    lo, hi = _check_range(p_range, "p_range")
+    if not 0.0 < lo < hi < 1.0:
+        raise ValueError(
+            f"p_range must lie inside (0, 1) (probabilities; the loss is infinite at 0 and "
+            f"1), got p_range={p_range!r}"
+        )
+    p = np.linspace(lo, hi, 400)
+    z = np.log(p) - np.log1p(-p)  # the logits that give these probabilities
+    curves = {
+        r"$y = 0$: $-\log(1 - \hat y)$": bce_loss(np.zeros_like(z), z),
+        r"$y = 1$: $-\log \hat y$": bce_loss(np.ones_like(z), z),
+    }
+    return plot_curves(
+        p,
+        curves,
+        ax,
+        xlabel=r"predicted probability $\hat y = \sigma(z)$",
+        ylabel="loss of one example",
+        ylim=ylim,
+        title="Binary cross-entropy: the two cases",
+    )
 
 
 def _diverged_at(h: NDArray[np.float64], top: float) -> int | None:

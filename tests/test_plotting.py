@@ -473,3 +473,98 @@ def test_palette_is_consistent(ax):
         np.testing.assert_allclose(
             s.get_facecolor()[0][:3], matplotlib.colors.to_rgb(plotting.CLASS_COLORS[k])
         )
+
+
+# --------------------------------------------------------------------------- generic curves
+def test_curves_with_reference_lines_and_limits(ax):
+    z = np.linspace(-8, 8, 101)
+    out = plotting.plot_curves(
+        z,
+        {"cross-entropy": np.log1p(np.exp(-z)), "squared error": (sigmoid(z) - 1) ** 2},
+        ax,
+        xlabel="logit $z$",
+        ylabel="loss",
+        hline=0.0,
+        vline=[-1.0, 1.0],
+        ylim=(0, 5),
+    )
+    assert out is ax
+    _draw(ax)
+    assert len(ax.lines) == 2 + 1 + 2
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), z)
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), (sigmoid(z) - 1) ** 2)
+    assert ax.lines[0].get_color() == plotting.CLASS_COLORS[0]
+    assert ax.lines[1].get_color() == plotting.CLASS_COLORS[1]
+    assert _legend_texts(ax) == ["cross-entropy", "squared error"]
+    assert ax.get_ylim() == (0.0, 5.0)
+    assert ax.get_xlabel() == "logit $z$"
+    assert ax.get_ylabel() == "loss"
+
+
+def test_curves_gaps_logy_colors_and_hidden_labels(ax):
+    x = np.arange(5.0)
+    plotting.plot_curves(
+        x,
+        {"a": [1.0, np.inf, 0.0, -1.0, 4.0], "_hidden": [1.0, 2.0, 3.0, 4.0, 5.0]},
+        ax,
+        logy=True,
+        colors=["k", "r"],
+        title="t",
+    )
+    _draw(ax)
+    y = ax.lines[0].get_ydata()
+    assert y[0] == 1.0
+    assert y[4] == 4.0
+    assert np.isnan(y[1:4]).all()  # inf, 0 and a negative value cannot be drawn on a log axis
+    assert ax.get_yscale() == "log"
+    assert ax.lines[1].get_color() == "r"
+    assert _legend_texts(ax) == ["a"]
+    assert ax.get_title() == "t"
+
+
+def test_curves_without_visible_labels_draw_no_legend(ax):
+    plotting.plot_curves([0.0, 1.0], {"_only": [0.0, 1.0]}, ax)
+    assert ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "exc", "match"),
+    [
+        (([0.0, 1.0], {}), {}, TypeError, "non-empty mapping"),
+        (([0.0, 1.0], [[0.0, 1.0]]), {}, TypeError, "non-empty mapping"),
+        (([0.0, 1.0], {"a": [1.0, 2.0, 3.0]}), {}, ValueError, r"curves\['a'\] has 3 values"),
+        (([0.0, np.nan], {"a": [1.0, 2.0]}), {}, ValueError, "x contains NaN"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"hline": "zero"}, TypeError, "hline"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"vline": [np.inf]}, ValueError, "vline must be finite"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"ylim": (1, 0)}, ValueError, "ylim"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"logy": True, "ylim": (0, 1)}, ValueError, "logy"),
+        (([0.0, 1.0], {"a": [1.0, 2.0], "b": [0.0, 0.0]}), {"colors": ["k"]}, ValueError, "colors"),
+    ],
+)
+def test_curves_bad_input(ax, args, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        plotting.plot_curves(*args, ax, **kwargs)
+
+
+def test_bce_cases(ax):
+    out = plotting.plot_bce_cases(ax)
+    assert out is ax
+    _draw(ax)
+    neg, pos = ax.lines
+    p = pos.get_xdata()
+    assert p[0] == pytest.approx(0.001)
+    assert p[-1] == pytest.approx(0.999)
+    np.testing.assert_allclose(pos.get_ydata(), -np.log(p), rtol=1e-9)
+    np.testing.assert_allclose(neg.get_ydata(), -np.log1p(-p), rtol=1e-9)
+    assert neg.get_color() == plotting.CLASS_COLORS[0]
+    assert pos.get_color() == plotting.CLASS_COLORS[1]
+    assert len(_legend_texts(ax)) == 2
+    assert ax.get_ylim() == (0.0, 6.0)
+
+
+def test_bce_cases_range_checks(ax):
+    plotting.plot_bce_cases(ax, p_range=(0.2, 0.8), ylim=None)
+    assert ax.lines[0].get_xdata()[0] == pytest.approx(0.2)
+    for bad in [(0.0, 0.5), (0.5, 1.0), (0.6, 0.4)]:
+        with pytest.raises(ValueError, match="p_range"):
+            plotting.plot_bce_cases(ax, p_range=bad)
