@@ -9,11 +9,12 @@ once (it takes minutes); the no-change rebuild runs ``reps`` times (median).
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from _harness import Config, Row, median, original_env, python, run_command
+from _harness import ROOT, Config, Row, median, original_env, python
 
 GOAL_CLEAN_S = 180.0
 GOAL_REBUILD_S = 20.0
@@ -56,19 +57,37 @@ def run(cfg: Config) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="lrbook-bench-book-") as tmp:
         out = Path(tmp)
         cmd = sphinx_command(out)
-        try:
-            clean = run_command(cmd, env=env)
-        except RuntimeError as exc:
-            for row in rows:
-                row.status, row.note = "error", str(exc)[-300:]
-            return rows
-        rebuilds = []
+        clean, clean_ok, log = _timed(cmd, env)
+        rebuilds, rebuild_ok, rebuild_log = [], True, ""
         for _ in range(max(3, cfg.reps // 2)):
-            t0 = time.perf_counter()
-            run_command(cmd, env=env)
-            rebuilds.append(time.perf_counter() - t0)
+            t, ok, rebuild_log = _timed(cmd, env)
+            rebuilds.append(t)
+            rebuild_ok = rebuild_ok and ok
     rows[0].lrbook_s, rows[0].reps = clean, 1
     rows[0].extra = {"command": " ".join(cmd[1:]), "env": "LRBOOK_NB_EXECUTION=force"}
     rows[1].lrbook_s, rows[1].reps = median(rebuilds), len(rebuilds)
     rows[1].extra = {"times": rebuilds}
+    # a failing build is still timed, but its row is an error, never "met"
+    if not clean_ok:
+        rows[0].status = "error"
+        rows[0].note = "sphinx-build failed (-W): " + _first_errors(log)
+    if not rebuild_ok:
+        rows[1].status = "error"
+        rows[1].note = "sphinx-build failed (-W): " + _first_errors(rebuild_log)
     return [r.evaluate() for r in rows]
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, bool, str]:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - t0, proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _first_errors(log: str, k: int = 3) -> str:
+    lines = [
+        ln
+        for ln in log.splitlines()
+        if ("ERROR" in ln or "WARNING:" in ln or "Error" in ln) and "IPKernelApp" not in ln
+    ]
+    shown = "; ".join(ln.strip()[:200] for ln in lines[:k])
+    return f"{len(lines)} error/warning line(s), first: {shown}" if lines else log[-300:]

@@ -35,7 +35,8 @@ def run(cfg: Config) -> list[Row]:
         GOAL_S,
         lrbook_s=elapsed,
         reps=1,
-        note=f"exit {proc.returncode}: {summary}",
+        note=("" if proc.returncode == 0 else "TESTS FAILING, ")
+        + f"exit {proc.returncode}: {summary}",
         extra={"command": " ".join(cmd[1:]), "returncode": proc.returncode},
     )
     return [row.evaluate()]
