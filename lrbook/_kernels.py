@@ -100,8 +100,8 @@ def bce_d2z(z):
     Generated from lrbook.symbolic.convexity_derivation(), step 'bce_d2z_exp':
     ``exp(-Abs(z))/(1 + exp(-Abs(z)))**2``.
 
-    sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-|z|) never overflows and
-    the quotient keeps full relative precision in both tails.
+    sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-abs(z)) <= 1 never
+    overflows and the quotient keeps full relative precision in both tails.
 
     Parameters
     ----------

@@ -1520,8 +1520,8 @@ def convexity_derivation() -> Derivation:
             given=({z: u_nonneg}, {z: -u_nonneg}),
             tag="bce_d2z_exp",
             note=(
-                "sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-|z|) never "
-                "overflows and the quotient keeps full relative precision in both tails."
+                "sigma(z) sigma(-z) with one exp instead of two sigmoids; exp(-abs(z)) <= 1 "
+                "never overflows and the quotient keeps full relative precision in both tails."
             ),
         ),
     ]
