@@ -724,7 +724,7 @@ class LogisticRegression(_LinearClassifier):
         The two labels, sorted.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` had string column names.
     n_iter_ : int
         Iterations (``"gd"``, ``"newton"``) or epochs (``"sgd"``) run.
@@ -798,7 +798,7 @@ class SoftmaxRegression(_LinearClassifier):
         Labels, sorted.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` had string column names.
     n_iter_ : int
         Iterations (``"gd"``, ``"newton"``) or epochs (``"sgd"``).
@@ -1016,7 +1016,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Intercept (0.0 when ``fit_intercept=False``).
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` had string column names.
     n_iter_ : int
         Gradient-descent iterations (1 for the direct methods: one solve).
