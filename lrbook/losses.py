@@ -470,27 +470,33 @@ def logistic_loss_grad(
     alpha = _check_alpha(alpha)
 
     grad_w = np.zeros(d, dtype=dtype)
+    gb = np.empty(d, dtype=dtype)
     grad_b = 0.0
     total = 0.0
     step = _rows_per_block(d, dtype.itemsize)
+    zbuf = np.empty(min(step, n), dtype=dtype)
     for start in range(0, n, step):
         Xb = Xa[start : start + step]
         yb = yy[start : start + step]
+        zb = zbuf[: Xb.shape[0]]
         with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf/overflow: raised below
-            zb = Xb @ w
+            np.matmul(Xb, w, out=zb)
             if b is not None:
                 zb += b
-        if not np.isfinite(zb).all():
-            _raise_nonfinite_logits(Xa)
-        rb = K.bce_dz(yb, zb)  # residual σ(z) - y
+            # One cheap pass: a finite sum means finite logits; otherwise look closely
+            # (the sum of finite logits can still overflow).
+            if not np.isfinite(zb.sum()) and not np.isfinite(zb).all():
+                _raise_nonfinite_logits(Xa)
+        rb = K.bce_dz(yb, zb)  # residual σ(z) - y (a new array)
         lb = K.bce_loss(yb, zb)
         if sw is not None:
             swb = sw[start : start + step]
-            rb = rb * swb
-            lb = lb * swb
-        grad_w += Xb.T @ rb
-        grad_b += float(np.sum(rb, dtype=np.float64))
-        total += float(np.sum(lb, dtype=np.float64))
+            rb *= swb
+            lb *= swb
+        np.matmul(Xb.T, rb, out=gb)
+        grad_w += gb
+        grad_b += float(rb.sum(dtype=np.float64))
+        total += float(lb.sum(dtype=np.float64))
 
     denom = float(n) if sw is None else float(np.sum(sw, dtype=np.float64))
     grad_w /= denom

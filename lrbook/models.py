@@ -163,30 +163,41 @@ class _LinearObjective:
 
     # -- one block of rows ----------------------------------------------------------------
     def _block(
-        self, params: FloatArray, Xb: FloatArray, Tb: FloatArray, swb: FloatArray | None
+        self,
+        params: FloatArray,
+        Xb: FloatArray,
+        Tb: FloatArray,
+        swb: FloatArray | None,
+        zb: FloatArray | None = None,
     ) -> tuple[FloatArray, float, FloatArray]:
-        """Logits, summed loss and summed (unpenalised) gradient of a block of rows."""
+        """Logits, summed loss and summed (unpenalised) gradient of a block of rows.
+
+        The logits are written into ``zb`` when given (a slice of the full-batch
+        logits kept for the Hessian). Called once per minibatch by SGD, so it
+        avoids every NumPy call it can: the kernels return new arrays, which are
+        weighted in place.
+        """
         fi = self.fit_intercept
-        zb = Xb @ params[fi:]
+        zb = np.matmul(Xb, params[fi:], out=zb)
         if fi:
             zb += params[0]
         if self.multinomial:
             rb = K.ce_dz(Tb, zb)  # softmax(Z) - Y
             lb = K.ce_loss(Tb, zb)
             if swb is not None:
-                rb = rb * swb[:, None]
+                rb *= swb[:, None]
         else:
             rb = K.bce_dz(Tb, zb)  # sigmoid(z) - y
             lb = K.bce_loss(Tb, zb)
             if swb is not None:
-                rb = rb * swb
+                rb *= swb
         if swb is not None:
-            lb = lb * swb
+            lb *= swb
         grad = np.empty_like(params)
         np.matmul(Xb.T, rb, out=grad[fi:])
         if fi:
-            grad[0] = np.sum(rb, axis=0)
-        return zb, float(np.sum(lb)), grad
+            grad[0] = rb.sum(axis=0)
+        return zb, float(lb.sum()), grad
 
     def _penalise(self, params: FloatArray, loss: float, grad: FloatArray) -> float:
         if self.alpha:
@@ -203,8 +214,7 @@ class _LinearObjective:
         total = 0.0
         for s in range(0, self.n, self.step):
             e = s + self.step
-            zb, lb, gb = self._block(params, X[s:e], T[s:e], None if sw is None else sw[s:e])
-            z[s:e] = zb
+            _, lb, gb = self._block(params, X[s:e], T[s:e], None if sw is None else sw[s:e], z[s:e])
             total += lb
             grad += gb
         self._z, self._z_at = z, params.copy()
