@@ -542,10 +542,15 @@ def _newton_direction(hessian: NDArray[np.float64], g: NDArray[np.float64]) -> N
     """Solve ``H d = g`` by Cholesky; fall back to least squares when H is (near) singular."""
     try:
         chol = np.linalg.cholesky(hessian)
-        # Two triangular solves written as general solves: H is tiny (p x p) next to X.
-        d = np.linalg.solve(chol.T, np.linalg.solve(chol, g))
-        if np.all(np.isfinite(d)):
-            return d
+        pivots = np.diag(chol)
+        # A pivot at rounding level means H is numerically singular (Cholesky can still
+        # succeed on it): the solve would put a huge, arbitrary component along its null
+        # space, so use least squares instead.
+        if pivots.min() > np.sqrt(hessian.shape[0] * np.finfo(np.float64).eps) * pivots.max():
+            # Two triangular solves written as general solves: H is tiny (p x p) next to X.
+            d = np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+            if np.all(np.isfinite(d)):
+                return d
     except np.linalg.LinAlgError:
         pass
     # Minimum-norm least-squares step: well defined for a singular positive semidefinite H
