@@ -101,6 +101,8 @@ nitpick_ignore_regex = [
     ),
     (r"py:class", r"(float|int|bool|str|dict|list|tuple|None|object)(\s.*)?"),
     (r"py:class", r"(of shape|shape|or|\(.*\)|\{.*\}).*"),
+    (r"ref|std:ref", r"metadata_routing"),  # scikit-learn docs labels in inherited docstrings
+    (r"term|std:term", r"meta-estimator"),
 ]
 
 # -- MyST / myst-nb ------------------------------------------------------------------------
@@ -121,6 +123,9 @@ nb_kernel_rgx_aliases = {"python3?": "python3"}
 
 # -- Autodoc / numpydoc (appendix B) --------------------------------------------------------
 autosummary_generate = True
+templates_path = [
+    str(ROOT / "_templates")
+]  # autosummary/class.rst: members documented, no stub tables
 autodoc_typehints = "none"  # numpydoc docstrings carry the types
 autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
@@ -194,6 +199,13 @@ def _insert_toctrees(app, docname: str, source: list[str]) -> None:
         source[0] = source[0].replace(TOCTREE_MARKER, toctree_markdown())
 
 
+def _skip_sklearn_plumbing(app, what, name, obj, skip, options) -> bool | None:
+    """Leave scikit-learn's generated metadata-routing methods out of the API pages."""
+    if name == "get_metadata_routing" or (name.startswith("set_") and name.endswith("_request")):
+        return True
+    return None
+
+
 def _prune_old_caches(app) -> None:
     """Delete jupyter-cache folders keyed on older versions of lrbook's source."""
     cache_root = ROOT / "_build" / ".jupyter_cache"
@@ -255,4 +267,5 @@ def setup(app) -> dict[str, Any]:
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("autodoc-skip-member", _skip_sklearn_plumbing)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
