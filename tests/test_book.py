@@ -87,19 +87,14 @@ class GlueCheck:
 #
 # Keep a helper function next to the registry when the computation is more than one line.
 # Glued values that cannot be recomputed exactly (timings) are simply not registered.
-# Math: glue a SymPy object (or anything with _repr_latex_) and paste it with
-#   ```{glue:math} key
-#   :label: eq-some-label
+# Math: glue anything with _repr_latex_ (a lrbook.symbolic derivation's .math(), a SymPy
+# expression) and paste it with
+#   ```{glue:math} ch02_eq_dsigmoid
+#   :label: eq-dsigmoid
 #   ```
-# then cite it with {eq}`eq-some-label`; register its check with compute returning the
-# same SymPy object (compared through repr).
-
-
-def _sample_sigmoid_definition() -> Any:
-    import sympy as sp
-
-    z = sp.Symbol("z", real=True)
-    return sp.Eq(sp.Function("sigma")(z), 1 / (1 + sp.exp(-z)))
+# then cite it with {eq}`eq-dsigmoid`. Derivations are verified in the cell (.verify())
+# and by tests/test_symbolic.py, so math glues need no entry here (an entry whose compute
+# returns an object is compared by repr with the glued text/plain).
 
 
 def _lrbook() -> Any:
@@ -109,9 +104,9 @@ def _lrbook() -> Any:
 
 
 GLUE_CHECKS: list[GlueCheck] = [
-    # book/02_sigmoid.md (sample chapter; its writer replaces these entries)
-    GlueCheck("02_sigmoid", "sigmoid_at_2", lambda: float(_lrbook().sigmoid(2.0))),
-    GlueCheck("02_sigmoid", "sigmoid_definition", _sample_sigmoid_definition),
+    # book/02_sigmoid.md
+    GlueCheck("02_sigmoid", "ch02_sigma_2", lambda: float(_lrbook().sigmoid(2.0))),
+    GlueCheck("02_sigmoid", "ch02_log_sigmoid_40", lambda: float(_lrbook().log_sigmoid(-40.0))),
 ]
 
 
