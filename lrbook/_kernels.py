@@ -128,10 +128,11 @@ def ce_loss(Y, Z):
     """Per-row softmax cross-entropy from logits, for one-hot rows.
 
     Generated from lrbook.symbolic.softmax_derivation(), step 'ce_loss':
-    ``-rowsum(Y*Piecewise((log_softmax(Z), Y > 0), (0, True)))``.
+    ``rowsum(Y*Piecewise((-log_softmax(Z), Y > 0), (0, True)))``.
 
     Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; log_softmax keeps
-    tiny log-probabilities accurate.
+    tiny log-probabilities accurate; negating inside the sum gives +0.0, not -0.0, for a
+    certain prediction.
 
     Parameters
     ----------
@@ -151,7 +152,7 @@ def ce_loss(Y, Z):
     >>> ce_loss(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 0.0], [0.0, 0.0]]))
     array([0.69314718, 0.69314718])
     """
-    return -rowsum(Y * where(Y > 0, log_softmax(Z), 0))
+    return rowsum(Y * where(Y > 0, -log_softmax(Z), 0))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'ce_dz'

@@ -1537,7 +1537,7 @@ def softmax_derivation() -> Derivation:
     ``where(Y > 0, expm1(L) + 1 - Y, exp(L))`` with ``L = log_softmax(Z)``: equal to
     ``softmax(Z) - Y`` for every ``Y >= 0``, and exact for the target class of a
     one-hot row, where ``p - 1`` would cancel), ``ce_loss`` (kernel
-    ``-rowsum(Y where(Y > 0, log_softmax(Z), 0))`` for rows ``Y >= 0``: no
+    ``rowsum(Y where(Y > 0, -log_softmax(Z), 0))`` for rows ``Y >= 0``: no
     0 * (-inf) when a logit is -inf), ``shift``, ``grad_W``, ``grad_b``.
 
     Examples
@@ -1715,13 +1715,14 @@ def softmax_derivation() -> Derivation:
         claim(
             r"loss kernel for rows $Y \geq 0$",
             L,
-            -rowsum(Y * sp.Piecewise((log_softmax(Z), Y > 0), (0, True))),
+            rowsum(Y * sp.Piecewise((-log_softmax(Z), Y > 0), (0, True))),
             components=comps,
             given=nonneg_rows,
             tag="ce_loss",
             note=(
                 "Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; "
-                "log_softmax keeps tiny log-probabilities accurate."
+                "log_softmax keeps tiny log-probabilities accurate; negating inside the "
+                "sum gives +0.0, not -0.0, for a certain prediction."
             ),
         ),
         claim("weights, $n = 2$ samples", gW, gWv, given=rows_one_hot, tag="grad_W"),
