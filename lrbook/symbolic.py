@@ -65,6 +65,7 @@ __all__ = [
     "convexity_derivation",
     "expand_components",
     "expm1",
+    "finite_difference_derivation",
     "get_derivation",
     "kernel_reference",
     "linear_regression_derivation",
@@ -360,12 +361,13 @@ class expm1(_cfunctions.expm1):
     >>> expm1(x).rewrite(sp.exp)
     exp(x) - 1
     >>> sp.latex(expm1(x))
-    '\\operatorname{expm1}\\left(x\\right)'
+    '\\operatorname{\\mathrm{expm1}}\\left(x\\right)'
     """
 
     def _latex(self, printer: Any, exp: str | None = None) -> str:
+        # \mathrm keeps MathJax from setting the digit apart ("expm 1")
         return _with_power(
-            rf"\operatorname{{expm1}}\left({printer._print(self.args[0])}\right)", exp
+            rf"\operatorname{{\mathrm{{expm1}}}}\left({printer._print(self.args[0])}\right)", exp
         )
 
 
@@ -583,13 +585,35 @@ class Step:
         rel = {"==": sp.Eq, ">=": sp.Ge, ">": sp.Gt, "<=": sp.Le, "<": sp.Lt}[self.rel]
         return rel(self.lhs, self.rhs, evaluate=False)
 
-    def latex(self, *, show_lhs: bool = True, annotate: bool = True) -> str:
-        r"""LaTeX for this step as one row of an ``aligned`` block (``lhs &= rhs``)."""
+    def latex(self, *, show_lhs: bool = True, annotate: bool | str = True) -> str:
+        r"""LaTeX for this step as row(s) of an ``aligned`` block (``lhs &= rhs``).
+
+        ``annotate`` places the label: ``True`` or ``"below"`` on a row of its own
+        under the step, in small type (the block is no wider than its equations);
+        ``"right"`` in a column to the right; ``False`` not at all.
+        """
+        where = _annotation_place(annotate)
         lhs = _latex(self.lhs) if show_lhs and self.lhs is not None else ""
         row = rf"{lhs} &{_RELATIONS[self.rel]} {_latex(self.rhs)}"
-        if annotate and self.label:
+        if where == "right" and self.label:
             row += rf" &&\quad {_label_latex(self.label)}"
+        elif where == "below" and self.label:
+            row += rf" \\[-0.5ex]{_BELOW}{{\small {_label_latex(self.label)}}}"
         return row
+
+
+_BELOW = "\n&\\phantom{=}\\quad "  # annotation row: starts under the step's right-hand side
+
+
+def _annotation_place(annotate: bool | str) -> str | None:
+    """Normalise an ``annotate`` argument to ``"below"``, ``"right"`` or None."""
+    if annotate is True or annotate == "below":
+        return "below"
+    if annotate == "right":
+        return "right"
+    if annotate is False or annotate is None:
+        return None
+    raise ValueError(f"annotate must be True, False, 'below' or 'right', got annotate={annotate!r}")
 
 
 def claim(label: str, lhs: Expr, rhs: Expr, **kwargs: Any) -> Step:
@@ -652,10 +676,17 @@ class VerificationReport:
 class LatexMath:
     r"""A tiny display object carrying LaTeX, for Jupyter / myst-nb ``glue``.
 
+    ``text/latex`` is the LaTeX between ``$$``; ``text/plain`` and ``repr`` are the
+    LaTeX source itself (what myst-nb stores for a glued object, and what a book
+    check compares with).
+
     Examples
     --------
-    >>> LatexMath(r"\sigma'(z)")._repr_latex_()
+    >>> m = LatexMath(r"\sigma'(z)")
+    >>> m._repr_latex_()
     "$$\\sigma'(z)$$"
+    >>> print(repr(m))
+    \sigma'(z)
     """
 
     def __init__(self, latex: str) -> None:
@@ -665,10 +696,18 @@ class LatexMath:
         return f"$${self.latex}$$"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return {"text/latex": self._repr_latex_(), "text/plain": self.latex}
+        return {"text/latex": self._repr_latex_(), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
-        return f"LatexMath({self.latex!r})"
+        # The LaTeX source itself: a glued LatexMath stores it as text/plain, so a
+        # recomputed object compares equal to the glued one through repr.
+        return self.latex
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LatexMath) and other.latex == self.latex
+
+    def __hash__(self) -> int:
+        return hash(self.latex)
 
 
 class Derivation:
@@ -702,10 +741,17 @@ class Derivation:
     ... ])
     >>> bool(d.verify())
     True
-    >>> print(d.latex())
+    >>> print(d.latex(annotate="right"))
     \begin{aligned}
     \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} &&\quad \text{definition} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) &&\quad \text{symmetry}
+    \end{aligned}
+    >>> print(d.latex())  # labels below the steps: as wide as the equations
+    \begin{aligned}
+    \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} \\[-0.5ex]
+    &\phantom{=}\quad {\small \text{definition}} \\
+    1 - \sigma\left(z\right) &= \sigma\left(- z\right) \\[-0.5ex]
+    &\phantom{=}\quad {\small \text{symmetry}}
     \end{aligned}
     """
 
@@ -883,16 +929,22 @@ class Derivation:
 
     # -- rendering --------------------------------------------------------------
 
-    def latex(self, *, steps: Sequence[int | str] | None = None, annotate: bool = True) -> str:
+    def latex(
+        self, *, steps: Sequence[int | str] | None = None, annotate: bool | str = True
+    ) -> str:
         r"""All (or some) steps as one ``\begin{aligned} ... \end{aligned}`` block, no ``$$``.
 
         Parameters
         ----------
         steps : sequence of int or str, optional
             Indices, tags or labels of the steps to show (default: all).
-        annotate : bool, default=True
-            Show each step's label on the right.
+        annotate : bool or {"below", "right"}, default=True
+            Where to show each step's label: ``True`` / ``"below"`` on a row of its
+            own under the step in small type (the block is as wide as its widest
+            equation, so it fits a text column), ``"right"`` in a column on the
+            right (wide), ``False`` nowhere.
         """
+        _annotation_place(annotate)
         idx = list(range(len(self.steps))) if steps is None else [self.index(k) for k in steps]
         rows = []
         for n, i in enumerate(idx):
@@ -901,7 +953,7 @@ class Derivation:
             rows.append(step.latex(show_lhs=show_lhs, annotate=annotate))
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
-    def step_latex(self, key: int | str, *, annotate: bool = False) -> str:
+    def step_latex(self, key: int | str, *, annotate: bool | str = False) -> str:
         r"""One step as LaTeX (``lhs = rhs``, no alignment characters, no ``$$``).
 
         Examples
@@ -912,19 +964,36 @@ class Derivation:
         """
         step = self.step(key)
         body = f"{_latex(step.lhs)} {_RELATIONS[step.rel]} {_latex(step.rhs)}"
-        if annotate and step.label:
-            body += rf" \quad {_label_latex(step.label)}"
+        if _annotation_place(annotate) and step.label:
+            body += rf" \quad {{\small {_label_latex(step.label)}}}"
         return body
 
-    def math(self, steps: Sequence[int | str] | int | str | None = None) -> LatexMath:
-        """A display object (``text/latex``) for myst-nb ``glue`` / Jupyter.
+    def math(
+        self,
+        steps: Sequence[int | str] | int | str | None = None,
+        *,
+        annotate: bool | str | None = None,
+    ) -> LatexMath:
+        r"""A display object (``text/latex``) for myst-nb ``glue`` / Jupyter.
 
-        ``steps`` may be one key (rendered with :meth:`step_latex`) or a
-        sequence of keys (rendered with :meth:`latex`).
+        ``steps`` may be one key (rendered with :meth:`step_latex`, no label
+        unless ``annotate`` asks for one) or a sequence of keys (rendered with
+        :meth:`latex`, labels below each step unless ``annotate`` says otherwise).
+
+        Examples
+        --------
+        >>> from lrbook.symbolic import sigmoid_derivation
+        >>> d = sigmoid_derivation()
+        >>> print(repr(d.math("sigmoid_dz_from_output")))
+        \sigma'(z) = a \left(1 - a\right)
+        >>> d.math([0, 1]) == d.math([0, 1])
+        True
+        >>> "text{definition}" in repr(d.math([0, 1], annotate=False))
+        False
         """
         if isinstance(steps, int | str):
-            return LatexMath(self.step_latex(steps))
-        return LatexMath(self.latex(steps=steps))
+            return LatexMath(self.step_latex(steps, annotate=annotate or False))
+        return LatexMath(self.latex(steps=steps, annotate=True if annotate is None else annotate))
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
@@ -1025,8 +1094,41 @@ def _is_zero(e: Expr, depth: int = 0) -> str | None:
     return None
 
 
+def _is_matrix(*exprs: Expr) -> bool:
+    return any(isinstance(e, sp.MatrixBase) for e in exprs)
+
+
+def _prove_asymptotic(diff: Expr) -> str | None:
+    """Prove ``diff = O(h**k)`` (``diff`` carries its ``Order`` term) by a Taylor series.
+
+    SymPy expands the part without the ``Order`` term in powers of ``h`` up to
+    (not including) ``h**k``; every coefficient must vanish.
+    """
+    order = diff.getO()
+    if (
+        order is None
+        or len(order.variables) != 1
+        or any(p != 0 for p in order.point)
+        or not order.expr.is_Pow
+        or not order.expr.exp.is_Integer
+    ):
+        return None  # only O(h**k) as h -> 0
+    (h,) = order.variables
+    k = int(order.expr.exp)
+    rest = diff.removeO()
+    try:
+        series = sp.series(rest, h, 0, k).removeO().doit()
+    except (NotImplementedError, ValueError, TypeError):  # pragma: no cover
+        return None
+    if sp.expand(sp.simplify(series)) == 0:
+        return f"Taylor series in {h} to order {h}**{k}"
+    return "disproved"
+
+
 def _prove_relation(left: Expr, right: Expr, rel: str, *, opaque: bool) -> str | None:
     """Prove ``left rel right``; None if not proved, "disproved" if clearly false."""
+    if rel == "==" and (left - right).has(sp.Order) if not _is_matrix(left, right) else False:
+        return _prove_asymptotic(left - right)
     lmat, rmat = isinstance(left, sp.MatrixBase), isinstance(right, sp.MatrixBase)
     if lmat or rmat:
         if not (lmat and rmat) or left.shape != right.shape or rel != "==":
@@ -2066,6 +2168,78 @@ def newton_derivation() -> Derivation:
     return Derivation("newton", "Newton's method: Hessians", steps, defs=defs)
 
 
+@functools.cache
+def finite_difference_derivation() -> Derivation:
+    r"""Truncation errors of the forward and central difference quotients (Taylor's theorem).
+
+    For a smooth :math:`f` and a step :math:`h > 0`, the forward difference
+    :math:`D_h^{+} f(x) = (f(x + h) - f(x)) / h` is off by
+    :math:`h f''(x) / 2 + O(h^2)`; in the central difference
+    :math:`D_h^{\pm} f(x) = (f(x + h) - f(x - h)) / (2h)` the even Taylor terms
+    cancel and the error is :math:`h^2 f'''(x) / 6 + O(h^4)`.  Steps with an
+    :math:`O(h^k)` term are proved with SymPy's ``series``: the difference of the
+    two sides, expanded in :math:`h`, has no term below :math:`h^k`.
+    Tags: ``taylor``, ``forward``, ``forward_error``, ``central``, ``central_error``.
+
+    Examples
+    --------
+    >>> d = finite_difference_derivation()
+    >>> bool(d.verify())
+    True
+    >>> print(d.step_latex("central_error"))
+    D_h^{\pm} f(x) - f'(x) = \frac{h^{2} f'''(x)}{6} + O\left(h^{4}\right)
+    """
+    x = sp.Symbol("x", real=True)
+    h = sp.Symbol("h", positive=True)
+    f = sp.Function("f", real=True)
+    derivs = [Tex("f" + "'" * k + "(x)") for k in range(1, 4)]
+    d1, d2, d3 = derivs
+    fwd, cen = Tex(r"D_h^{+} f(x)"), Tex(r"D_h^{\pm} f(x)")
+    fwd_err, cen_err = Tex(r"D_h^{+} f(x) - f'(x)"), Tex(r"D_h^{\pm} f(x) - f'(x)")
+    fwd_def = (f(x + h) - f(x)) / h
+    cen_def = (f(x + h) - f(x - h)) / (2 * h)
+    defs: dict[Any, Expr] = {dk: sp.Derivative(f(x), (x, k)) for k, dk in enumerate(derivs, 1)}
+    defs.update(
+        {
+            fwd: fwd_def,
+            cen: cen_def,
+            fwd_err: fwd_def - sp.Derivative(f(x), x),
+            cen_err: cen_def - sp.Derivative(f(x), x),
+        }
+    )
+    big_o = sp.Order
+    steps = [
+        claim(
+            "Taylor's theorem at $x$",
+            f(x + h),
+            f(x) + h * d1 + h**2 / 2 * d2 + h**3 / 6 * d3 + big_o(h**4),
+            tag="taylor",
+        ),
+        claim("the forward difference", fwd, fwd_def, tag="forward"),
+        claim(
+            "insert the Taylor series: $f(x)$ cancels, $h f'(x) / h$ cancels $f'(x)$",
+            fwd_err,
+            h / 2 * d2 + h**2 / 6 * d3 + big_o(h**3),
+        ),
+        chain("the error is of order $h$", h / 2 * d2 + big_o(h**2), tag="forward_error"),
+        claim("the central difference", cen, cen_def, tag="central"),
+        claim(
+            "the even terms of $f(x + h)$ and $f(x - h)$ cancel",
+            cen_err,
+            h**2 / 6 * d3 + big_o(h**4),
+            tag="central_error",
+        ),
+    ]
+    return Derivation(
+        "finite_difference",
+        "Finite differences: truncation error",
+        steps,
+        defs=defs,
+        raw_only=True,
+        description="Taylor expansions of the forward and central difference quotients.",
+    )
+
+
 DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "opaque_functions": opaque_functions_derivation,
     "sigmoid": sigmoid_derivation,
@@ -2078,6 +2252,7 @@ DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "mlp_sigmoid": mlp_sigmoid_derivation,
     "mlp_softmax": mlp_softmax_derivation,
     "newton": newton_derivation,
+    "finite_difference": finite_difference_derivation,
 }
 """Derivation name -> factory (each factory returns the same cached object)."""
 

@@ -163,11 +163,62 @@ def test_bernoulli_likelihood_is_checked_and_matches_the_bce_loss() -> None:
     assert r"\prod_{i=1}^{n}" in tex
 
 
+def test_finite_difference_errors_follow_from_taylor_series() -> None:
+    d = S.finite_difference_derivation()
+    assert d is get_derivation("finite_difference")
+    report = d.verify()
+    assert [how for _, how in report.methods].count("Taylor series in h to order h**4") == 2
+    h = sp.Symbol("h", positive=True)
+    fwd, cen = d.step("forward_error").rhs, d.step("central_error").rhs
+    assert fwd.getO() == sp.Order(h**2)
+    assert cen.getO() == sp.Order(h**4)
+    # the leading terms are those of SymPy's own series of the quotients
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    primes = {S.Tex("f" + "'" * k + "(x)"): f(x).diff(x, k) for k in (1, 2, 3)}
+    for step, quotient, n in (
+        ("forward_error", (f(x + h) - f(x)) / h, 2),
+        ("central_error", (f(x + h) - f(x - h)) / (2 * h), 4),
+    ):
+        series = sp.series(quotient, h, 0, n).removeO().doit() - f(x).diff(x)
+        shown = d.step(step).rhs.removeO().xreplace(primes)
+        assert sp.simplify(series - shown) == 0
+    assert d.step_latex("forward_error") == (
+        r"D_h^{+} f(x) - f'(x) = \frac{h f''(x)}{2} + O\left(h^{2}\right)"
+    )
+
+
+def test_wrong_finite_difference_orders_are_caught() -> None:
+    d = S.finite_difference_derivation()
+    h = sp.Symbol("h", positive=True)
+    fwd = d.step("forward_error").rhs
+    # wrong coefficient of the leading term
+    _expect_failure(d.replace_step("forward_error", rhs=2 * fwd), "order $h$")
+    # claiming one order too many: the central error has an h**4 term
+    cen = d.step("central_error").rhs.removeO()
+    msg = _expect_failure(d.replace_step("central_error", rhs=cen + sp.Order(h**5)), "even terms")
+    assert "O(h**5)" in msg
+    # a Taylor expansion that stops a term early
+    x = sp.Symbol("x", real=True)
+    f = sp.Function("f", real=True)
+    early = f(x) + h * S.Tex("f'(x)") + sp.Order(h**3)
+    _expect_failure(d.replace_step("taylor", rhs=early), "Taylor")
+
+
+def test_order_steps_need_a_power_of_one_variable() -> None:
+    h, t = sp.symbols("h t", positive=True)
+    d = Derivation("demo", "Demo", [claim("two variables", sp.exp(h * t), 1 + sp.Order(h * t))])
+    with pytest.raises(DerivationError, match="two variables"):
+        d.verify()
+    ok = Derivation("demo", "Demo", [claim("exp", sp.exp(h), 1 + h + sp.Order(h**2))])
+    assert ok.verify().methods == [("exp", "Taylor series in h to order h**2")]
+
+
 def test_expm1_rewrites_prints_and_differentiates() -> None:
     x = sp.Symbol("x", real=True)
     assert raw(S.expm1(x)) == sp.exp(x) - 1
     assert S.expm1(x).diff(x) == sp.exp(x)
-    assert sp.latex(S.expm1(x)) == r"\operatorname{expm1}\left(x\right)"
+    assert sp.latex(S.expm1(x)) == r"\operatorname{\mathrm{expm1}}\left(x\right)"
     assert float(S.expm1(sp.Float("1e-20", 30))) == 1e-20
 
 
@@ -320,8 +371,12 @@ def test_latex_content_and_glue_objects() -> None:
     assert r"\operatorname{softplus}" in tex
     assert r"\frac{\partial L}{\partial z}" in tex
     assert r"\text{chain rule}" in tex
-    # continuation rows of a chain start with '&='
-    assert "\n &= \\hat{y} - y &&" in tex
+    # continuation rows of a chain start with '&='; labels go on a row below the step
+    assert "\n &= \\hat{y} - y \\\\[-0.5ex]\n&\\phantom{=}\\quad {\\small " in tex
+    assert "&&" not in tex
+    right = d.latex(annotate="right")
+    assert "\n &= \\hat{y} - y &&\\quad " in right
+    assert right.count(" \\\\\n") == len(d.steps) - 1
     part = d.latex(steps=["dL_dz", "bce_dz"], annotate=False)
     assert "&&" not in part
     assert part.count("\\frac{\\partial L}{\\partial z} &=") == 1
@@ -333,6 +388,34 @@ def test_latex_content_and_glue_objects() -> None:
         r"$$\sigma'(z) = a \left(1 - a\right)$$"
     )
     assert "softmax" in repr(S.softmax_derivation())
+
+
+def test_annotation_placement() -> None:
+    d = S.sigmoid_derivation()
+    below, right, none = (d.latex(annotate=a) for a in ("below", "right", False))
+    assert d.latex() == below == d.latex(annotate=True)
+    assert below.count(r"\quad {\small ") == len(d.steps)
+    assert "&&" not in below
+    assert right.count(r"&&\quad") == len(d.steps)
+    assert r"\text{" not in none
+    assert none.count(" \\\\\n") == len(d.steps) - 1
+    # the 'below' layout is narrower: no row carries an equation and its label
+    assert max(map(len, below.splitlines())) < max(map(len, right.splitlines()))
+    assert r"\text{definition}" not in repr(d.math([0, 1], annotate=False))
+    assert r"\text{definition}" in repr(d.math(0, annotate=True))
+    with pytest.raises(ValueError, match="annotate must be"):
+        d.latex(annotate="left")
+
+
+def test_latex_math_repr_is_its_latex() -> None:
+    d = S.softmax_derivation()
+    m = d.math(["shift", "lse_shift"])
+    assert repr(m) == m.latex == d.latex(steps=["shift", "lse_shift"])
+    assert m._repr_mimebundle_() == {"text/latex": f"$${m.latex}$$", "text/plain": repr(m)}
+    # a recomputed object equals the glued one (what the book checks compare)
+    assert m == S.softmax_derivation().math(["shift", "lse_shift"])
+    assert m != d.math(["shift"])
+    assert len({m, d.math(["shift", "lse_shift"])}) == 1
 
 
 def test_label_math_and_escaping() -> None:
