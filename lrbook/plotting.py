@@ -45,9 +45,11 @@ __all__ = [
     "plot_loss_surface",
     "plot_lr_sweep",
     "plot_network",
+    "plot_regularization_path",
     "plot_sigmoid",
     "plot_step_size_error",
     "plot_step_size_errors",
+    "plot_timings",
 ]
 
 #: Colour of class k is ``CLASS_COLORS[k % 8]`` (Okabe-Ito palette).
@@ -153,6 +155,7 @@ def plot_loss_curve(
     smooth: int | None = None,
     label: str | None = None,
     log: bool = False,
+    xlog: bool = False,
     xlabel: str = "epoch",
     ylabel: str = "loss",
     color: str | None = None,
@@ -166,7 +169,8 @@ def plot_loss_curve(
     Parameters
     ----------
     losses : array-like of shape (n_steps,)
-        Loss per epoch or iteration (finite); drawn at x = 0, 1, ..., n_steps - 1.
+        Loss per epoch or iteration (finite); drawn at x = 0, 1, ..., n_steps - 1
+        (at x = 1, ..., n_steps with ``xlog=True``: a log axis has no 0).
     ax : matplotlib Axes, optional
         Axes to draw into; a new figure is created if None.
     smooth : int, optional
@@ -175,6 +179,9 @@ def plot_loss_curve(
         Legend label of the (smoothed) curve; a legend is drawn if given.
     log : bool, default=False
         Logarithmic y axis (needs positive losses).
+    xlog : bool, default=False
+        Logarithmic x axis, for histories whose interesting part is the first few
+        steps but that run for many (a norm growing like log t, for example).
     xlabel, ylabel : str, default="epoch", "loss"
         Axis labels.
     color : str, optional
@@ -194,6 +201,9 @@ def plot_loss_curve(
     >>> ax = plot_loss_curve(losses, Figure().add_subplot(), smooth=10, label="SGD")
     >>> len(ax.lines), ax.get_xlabel()
     (2, 'epoch')
+    >>> ax = plot_loss_curve(np.log1p(np.arange(1000)), Figure().add_subplot(), xlog=True)
+    >>> ax.get_xscale(), float(ax.lines[0].get_xdata()[0])
+    ('log', 1.0)
     """
     y = _as_1d(losses, "losses")
     w = 1 if smooth is None else _check_int(smooth, "smooth", 1)
@@ -205,9 +215,11 @@ def plot_loss_curve(
         raise ValueError("log=True needs positive losses; losses has values <= 0")
     ax = _new_axes() if ax is None else _check_axes(ax)
     color = color or CLASS_COLORS[0]
-    x = np.arange(y.size)
+    x = np.arange(y.size) + (1 if xlog else 0)
     if log:
         ax.set_yscale("log")
+    if xlog:
+        ax.set_xscale("log")
     if w == 1:
         ax.plot(x, y, color=color, lw=1.5, label=label)
     else:
@@ -402,6 +414,219 @@ def plot_bce_cases(
         ylim=ylim,
         title="Binary cross-entropy: the two cases",
     )
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def _named_curves(
+    values: Any, n: int, name: str, *, positive: bool, reason: str
+) -> list[tuple[str, NDArray[np.float64]]]:
+    """Validate a mapping label -> y values of length ``n`` (finite; > 0 if ``positive``)."""
+    if not isinstance(values, Mapping) or len(values) == 0:
+        raise TypeError(
+            f"{name} must be a non-empty mapping label -> values, e.g. "
+            f"{{'NumPy': [...]}}, got {type(values).__name__}"
+        )
+    out = []
+    for label, v in values.items():
+        ys = _as_1d(v, f"{name}[{label!r}]")
+        if ys.size != n:
+            raise ValueError(
+                f"{name}[{label!r}] has {ys.size} values but there are {n} x values; "
+                "pass one value per x value"
+            )
+        if positive and np.any(ys <= 0):
+            raise ValueError(f"{name}[{label!r}] has values <= 0, which {reason}")
+        out.append((str(label), ys))
+    return out
+
+
+def plot_timings(
+    sizes: ArrayLike,
+    timings: Mapping[str, ArrayLike],
+    ax: Axes | None = None,
+    *,
+    loglog: bool = True,
+    xlabel: str = "n",
+    ylabel: str = "seconds",
+) -> Axes:
+    """Run time against problem size, one marked line per implementation.
+
+    On log-log axes (the default) a cost proportional to ``n**k`` is a straight
+    line of slope ``k``, and a fixed overhead is a flat start: both can be read
+    off directly, which linear axes hide.
+
+    Parameters
+    ----------
+    sizes : array-like of shape (n,)
+        Problem sizes (> 0 with ``loglog``), finite.
+    timings : mapping str -> array-like of shape (n,)
+        Implementation name (legend label) -> time at each size (finite, > 0
+        with ``loglog``).  Implementation ``i`` gets colour ``CLASS_COLORS[i]``
+        and its own marker.
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new figure is created if None.
+    loglog : bool, default=True
+        Logarithmic x and y axes.
+    xlabel, ylabel : str, default="n", "seconds"
+        Axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_timings
+    >>> sizes = [100, 1_000, 10_000]
+    >>> ax = plot_timings(sizes, {"loop": [1e-3, 1e-2, 1e-1], "NumPy": [2e-5, 4e-5, 2e-4]},
+    ...                   Figure().add_subplot())
+    >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
+    ('log', 'log', 2)
+    """
+    xs = _as_1d(sizes, "sizes")
+    if loglog and np.any(xs <= 0):
+        raise ValueError(
+            f"sizes must be > 0 on log-log axes, got min(sizes)={xs.min()!r}; "
+            "pass loglog=False for linear axes"
+        )
+    curves = _named_curves(
+        timings, xs.size, "timings", positive=loglog, reason="a log axis cannot show"
+    )
+    ax = _new_axes() if ax is None else _check_axes(ax)
+    order = np.argsort(xs, kind="stable")
+    for i, (label, ys) in enumerate(curves):
+        ax.plot(
+            xs[order],
+            ys[order],
+            marker=_MARKERS[i % len(_MARKERS)],
+            ms=5,
+            lw=1.5,
+            color=_class_color(i),
+            label=label,
+        )
+    if loglog:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if any(not label.startswith("_") for label, _ in curves):
+        ax.legend()
+    return ax
+
+
+def plot_regularization_path(
+    Cs: ArrayLike,
+    values: Mapping[str, ArrayLike] | ArrayLike,
+    ax: Axes | None = None,
+    *,
+    logy: bool = False,
+    xlabel: str = "C",
+    ylabel: str | None = None,
+) -> Axes:
+    """Quantities along a regularisation path, against the inverse penalty ``C`` (log x axis).
+
+    Parameters
+    ----------
+    Cs : array-like of shape (n_Cs,)
+        Inverse regularisation strengths (> 0, finite), in any order; larger ``C``
+        means a weaker penalty.
+    values : mapping str -> array-like of shape (n_Cs,), or array-like of shape (n_Cs,) or (n_Cs, n_coefs)
+        Named curves (legend label -> one value per ``C``: a norm, an accuracy,
+        a loss...), or an array: one unnamed curve (1-D) or one line per column
+        (2-D, e.g. every coefficient along the path, with a grey line at 0).
+        Values must be finite (and > 0 with ``logy``).
+    ax : matplotlib Axes, optional
+        Axes to draw into; a new figure is created if None.
+    logy : bool, default=False
+        Logarithmic y axis too.
+    xlabel : str, default="C"
+        x axis label.
+    ylabel : str, optional
+        y axis label (default: "coefficient" for a 2-D array, none otherwise).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_regularization_path
+    >>> Cs = np.logspace(-2, 2, 5)
+    >>> ax = plot_regularization_path(
+    ...     Cs, {"train": [0.6, 0.8, 0.9, 1.0, 1.0], "test": [0.6, 0.8, 0.9, 0.9, 0.85]},
+    ...     Figure().add_subplot(), ylabel="accuracy")
+    >>> ax.get_xscale(), len(ax.lines), ax.get_ylabel()
+    ('log', 2, 'accuracy')
+    >>> coefs = np.outer(Cs / (1 + Cs), [1.0, -0.5, 2.0])   # (n_Cs, n_coefs)
+    >>> ax = plot_regularization_path(Cs, coefs, Figure().add_subplot())
+    >>> len(ax.lines), ax.get_ylabel()
+    (4, 'coefficient')
+    """
+    cs = _as_1d(Cs, "Cs")
+    if np.any(cs <= 0):
+        raise ValueError(
+            f"Cs must be > 0 (inverse penalty strengths on a log axis), got min(Cs)={cs.min()!r}"
+        )
+    order = np.argsort(cs, kind="stable")
+    reason = "a log axis cannot show (pass logy=False)"
+    if isinstance(values, Mapping):
+        curves = _named_curves(values, cs.size, "values", positive=logy, reason=reason)
+        matrix = None
+    else:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                "values must be a mapping label -> values or a numeric array, got "
+                f"{type(values).__name__} of dtype {arr.dtype}"
+            )
+        arr = arr.astype(np.float64)
+        if arr.ndim not in (1, 2) or arr.shape[0] != cs.size:
+            raise ValueError(
+                f"values must have shape (n_Cs,) or (n_Cs, n_coefs) with n_Cs={cs.size} "
+                f"(one row per C), got shape {arr.shape}; transpose a (n_coefs, n_Cs) array"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError("values contains NaN or inf; pass finite values")
+        if logy and np.any(arr <= 0):
+            raise ValueError(f"values has values <= 0, which {reason}")
+        matrix = arr.reshape(cs.size, -1)
+        curves = []
+    ax = _new_axes() if ax is None else _check_axes(ax)
+    x = cs[order]
+    if matrix is None:
+        for i, (label, ys) in enumerate(curves):
+            ax.plot(
+                x,
+                ys[order],
+                marker=_MARKERS[i % len(_MARKERS)],
+                ms=4,
+                lw=1.5,
+                color=_class_color(i),
+                label=label,
+            )
+        if any(not label.startswith("_") for label, _ in curves):
+            ax.legend()
+    else:
+        if matrix.shape[1] == 1:
+            ax.plot(x, matrix[order, 0], "o-", ms=4, lw=1.5, color=_class_color(0))
+        else:
+            if not logy:
+                ax.axhline(0.0, color=_GREY, lw=1, label="_zero")
+            for j in range(matrix.shape[1]):
+                ax.plot(x, matrix[order, j], lw=1.2, color=_class_color(j))
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    if ylabel is None:
+        ylabel = "coefficient" if matrix is not None and matrix.shape[1] > 1 else ""
+    ax.set_ylabel(ylabel)
+    return ax
 
 
 def _diverged_at(h: NDArray[np.float64], top: float) -> int | None:
@@ -1198,7 +1423,8 @@ def plot_step_size_error(
         Axes to draw into; created if None.
     guides : bool, default=True
         Add grey dashed reference lines ``O(eps)`` (forward/backward) and
-        ``O(eps^2)`` (central) anchored at the largest step.
+        ``O(eps^2)`` (central) anchored at the largest step, drawn only within the
+        y range of the errors themselves.
 
     Returns
     -------
@@ -1249,6 +1475,10 @@ def plot_step_size_error(
             j = int(np.nanargmin(a))
             ax.plot(e[j], a[j], "o", color=color, mec="k", ms=9, label=f"_best {name}")
     if guides:
+        # The guides span only the errors' own y range: a slope-2 line over ten decades
+        # of step sizes would otherwise run down to 1e-30 and squash the data.
+        drawn = np.concatenate([a[np.isfinite(a)] for _, a in curves])
+        y_lo, y_hi = (drawn.min(), drawn.max()) if drawn.size else (np.inf, -np.inf)
         for name, a in curves:
             slope = _SLOPES.get(name)
             finite = np.isfinite(a)
@@ -1256,7 +1486,9 @@ def plot_step_size_error(
                 continue
             k = int(np.flatnonzero(finite)[-1])  # the largest step with a drawable error
             tex = r"$O(\epsilon)$" if slope == 1 else r"$O(\epsilon^2)$"
-            ax.plot(e, a[k] * (e / e[k]) ** slope, ls="--", color=_GREY, lw=1, label=tex)
+            guide = a[k] * (e / e[k]) ** slope
+            guide = np.where((guide >= y_lo) & (guide <= y_hi), guide, np.nan)
+            ax.plot(e, guide, ls="--", color=_GREY, lw=1, label=tex)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"step size $\epsilon$")

@@ -438,7 +438,13 @@ def test_step_size_error_mapping(ax):
         r"$O(\epsilon^2)$",
     ]
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), eps)  # sorted by step size
-    np.testing.assert_allclose(ax.lines[-1].get_ydata(), errors["central"][-1] * (eps / 0.1) ** 2)
+    guide = errors["central"][-1] * (eps / 0.1) ** 2
+    drawn = np.concatenate(list(errors.values()))
+    inside = guide >= drawn.min()
+    assert 0 < inside.sum() < eps.size  # clipped to the data's y range, not run down to 1e-20
+    np.testing.assert_allclose(ax.lines[-1].get_ydata()[inside], guide[inside])
+    assert np.isnan(ax.lines[-1].get_ydata()[~inside]).all()
+    assert np.nanmin(ax.lines[-1].get_ydata()) >= drawn.min()
     with pytest.raises(TypeError, match="errors must be a non-empty mapping"):
         plotting.plot_step_size_error(eps, [eps], ax)
     with pytest.raises(ValueError, match=r"errors\['forward'\] must be >= 0"):
@@ -568,3 +574,117 @@ def test_bce_cases_range_checks(ax):
     for bad in [(0.0, 0.5), (0.5, 1.0), (0.6, 0.4)]:
         with pytest.raises(ValueError, match="p_range"):
             plotting.plot_bce_cases(ax, p_range=bad)
+
+
+def test_step_size_guides_stay_in_the_data_range(ax):
+    eps = np.logspace(-16, -1, 31)
+    x0 = 1.0
+    fwd = np.abs((np.exp(x0 + eps) - np.exp(x0)) / eps - np.exp(x0))
+    cen = np.abs((np.exp(x0 + eps) - np.exp(x0 - eps)) / (2 * eps) - np.exp(x0))
+    plotting.plot_step_size_error(eps, {"forward": fwd, "central": cen}, ax)
+    drawn = np.concatenate([fwd[fwd > 0], cen[cen > 0]])
+    guides = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert len(guides) == 2
+    for line in guides:
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert np.isfinite(y).any()
+        assert np.nanmin(y) >= drawn.min()
+        assert np.nanmax(y) <= drawn.max()
+    _draw(ax)
+    low, _ = ax.get_ylim()
+    assert low > drawn.min() / 100  # the axis is not stretched down by the guides
+
+
+def test_loss_curve_log_x(ax):
+    h = np.log1p(np.arange(200.0)) + 1.0
+    plotting.plot_loss_curve(h, ax, xlog=True, smooth=5, label="norm")
+    assert ax.get_xscale() == "log"
+    raw, smooth = ax.lines
+    np.testing.assert_array_equal(raw.get_xdata(), np.arange(1, 201))
+    np.testing.assert_array_equal(smooth.get_xdata(), np.arange(5, 201))
+    _draw(ax)
+    ax.clear()
+    plotting.plot_loss_curve(h, ax)
+    assert ax.get_xscale() == "linear"
+    assert ax.lines[0].get_xdata()[0] == 0
+
+
+def test_timings(ax):
+    sizes = [1_000, 100, 10_000]
+    timings = {"loop": [1e-2, 1e-3, 1e-1], "NumPy": [4e-5, 2e-5, 2e-4], "_hidden": [1, 1, 1]}
+    plotting.plot_timings(sizes, timings, ax, xlabel="m", ylabel="time (s)")
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("m", "time (s)")
+    assert _legend_texts(ax) == ["loop", "NumPy"]
+    loop, numpy_line, _ = ax.lines
+    np.testing.assert_array_equal(loop.get_xdata(), [100, 1_000, 10_000])  # sorted by size
+    np.testing.assert_array_equal(loop.get_ydata(), [1e-3, 1e-2, 1e-1])
+    assert loop.get_marker() != numpy_line.get_marker()
+    assert loop.get_color() == plotting.CLASS_COLORS[0]
+    _draw(ax)
+    ax.clear()
+    plotting.plot_timings([0, 1, 2], {"t": [0.0, 1.0, 2.0]}, ax, loglog=False)
+    assert (ax.get_xscale(), ax.get_yscale()) == ("linear", "linear")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("n", "seconds")
+
+
+@pytest.mark.parametrize(
+    ("sizes", "timings", "exc", "match"),
+    [
+        ([1, 2], [1.0, 2.0], TypeError, "timings must be a non-empty mapping"),
+        ([1, 2], {}, TypeError, "timings must be a non-empty mapping"),
+        ([1, 2], {"a": [1.0]}, ValueError, r"timings\['a'\] has 1 values but there are 2"),
+        ([0, 2], {"a": [1.0, 2.0]}, ValueError, "sizes must be > 0 on log-log axes"),
+        ([1, 2], {"a": [0.0, 2.0]}, ValueError, r"timings\['a'\] has values <= 0"),
+        ([1, 2], {"a": [np.nan, 2.0]}, ValueError, "NaN or inf"),
+    ],
+)
+def test_timings_bad_input(ax, sizes, timings, exc, match):
+    with pytest.raises(exc, match=match):
+        plotting.plot_timings(sizes, timings, ax)
+
+
+def test_regularization_path_named_curves(ax):
+    Cs = np.logspace(-3, 3, 7)
+    norm = np.log1p(Cs)
+    plotting.plot_regularization_path(
+        Cs[::-1], {"train": norm[::-1], "test": norm[::-1] / 2}, ax, logy=True, ylabel="norm"
+    )
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("C", "norm")
+    assert _legend_texts(ax) == ["train", "test"]
+    np.testing.assert_allclose(ax.lines[0].get_xdata(), Cs)  # sorted by C
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), norm)
+    _draw(ax)
+
+
+def test_regularization_path_arrays(ax):
+    Cs = np.logspace(-2, 2, 5)
+    coefs = np.outer(Cs / (1 + Cs), [1.0, -0.5, 2.0])
+    plotting.plot_regularization_path(Cs, coefs, ax)
+    assert ax.get_yscale() == "linear"
+    assert ax.get_ylabel() == "coefficient"
+    assert len(ax.lines) == 4  # the zero line and one line per coefficient
+    assert ax.get_legend() is None
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), coefs[:, 2])
+    _draw(ax)
+    ax.clear()
+    plotting.plot_regularization_path(Cs, coefs[:, 0], ax)
+    assert len(ax.lines) == 1
+    assert ax.get_ylabel() == ""
+
+
+@pytest.mark.parametrize(
+    ("Cs", "values", "kwargs", "exc", "match"),
+    [
+        ([0.0, 1.0], [1.0, 2.0], {}, ValueError, r"Cs must be > 0"),
+        ([1.0, 2.0], [[1.0, 2.0, 3.0]], {}, ValueError, r"shape \(n_Cs,\) or \(n_Cs, n_coefs\)"),
+        ([1.0, 2.0], ["a", "b"], {}, TypeError, "values must be a mapping"),
+        ([1.0, 2.0], [1.0, np.inf], {}, ValueError, "NaN or inf"),
+        ([1.0, 2.0], [1.0, -1.0], {"logy": True}, ValueError, "values <= 0"),
+        ([1.0, 2.0], {"a": [1.0, 2.0, 3.0]}, {}, ValueError, r"values\['a'\] has 3 values"),
+    ],
+)
+def test_regularization_path_bad_input(ax, Cs, values, kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        plotting.plot_regularization_path(Cs, values, ax, **kwargs)
