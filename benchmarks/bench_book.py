@@ -9,6 +9,7 @@ once (it takes minutes); the no-change rebuild runs ``reps`` times (median).
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import tempfile
 import time
@@ -57,16 +58,24 @@ def run(cfg: Config) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="lrbook-bench-book-") as tmp:
         out = Path(tmp)
         cmd = sphinx_command(out)
+        before = sources_digest()
         clean, clean_ok, log = _timed(cmd, env)
-        rebuilds, rebuild_ok, rebuild_log = [], True, ""
+        rebuilds, rebuild_ok, rebuild_log, changed = [], True, "", False
         for _ in range(max(3, cfg.reps // 2)):
             t, ok, rebuild_log = _timed(cmd, env)
             rebuilds.append(t)
             rebuild_ok = rebuild_ok and ok
+            changed = changed or sources_digest() != before
     rows[0].lrbook_s, rows[0].reps = clean, 1
     rows[0].extra = {"command": " ".join(cmd[1:]), "env": "LRBOOK_NB_EXECUTION=force"}
     rows[1].lrbook_s, rows[1].reps = median(rebuilds), len(rebuilds)
     rows[1].extra = {"times": rebuilds}
+    rows[1].extra["log_tail"] = rebuild_log[-2000:]
+    if changed:
+        # conf.py marks every page outdated when lrbook's source changes: not a no-change rebuild
+        rows[1].status = "error"
+        rows[1].note = "lrbook/, book/ or conf.py changed during the run: rebuild time invalid"
+        return [r.evaluate() for r in rows]
     # a failing build is still timed, but its row is an error, never "met"
     if not clean_ok:
         rows[0].status = "error"
@@ -75,6 +84,18 @@ def run(cfg: Config) -> list[Row]:
         rows[1].status = "error"
         rows[1].note = "sphinx-build failed (-W): " + _first_errors(rebuild_log)
     return [r.evaluate() for r in rows]
+
+
+def sources_digest() -> str:
+    """Hash of everything a rebuild depends on (lrbook/, book/, conf.py)."""
+    h = hashlib.sha256()
+    files = [ROOT / "conf.py", *sorted((ROOT / "lrbook").rglob("*.py"))]
+    files += sorted(p for p in (ROOT / "book").rglob("*") if p.is_file())
+    for f in files:
+        if "__pycache__" not in f.parts and f.is_file():
+            h.update(str(f.relative_to(ROOT)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, bool, str]:
