@@ -71,11 +71,6 @@ def run(cfg: Config) -> list[Row]:
     rows[1].lrbook_s, rows[1].reps = median(rebuilds), len(rebuilds)
     rows[1].extra = {"times": rebuilds}
     rows[1].extra["log_tail"] = rebuild_log[-2000:]
-    if changed:
-        # conf.py marks every page outdated when lrbook's source changes: not a no-change rebuild
-        rows[1].status = "error"
-        rows[1].note = "lrbook/, book/ or conf.py changed during the run: rebuild time invalid"
-        return [r.evaluate() for r in rows]
     # a failing build is still timed, but its row is an error, never "met"
     if not clean_ok:
         rows[0].status = "error"
@@ -83,6 +78,10 @@ def run(cfg: Config) -> list[Row]:
     if not rebuild_ok:
         rows[1].status = "error"
         rows[1].note = "sphinx-build failed (-W): " + _first_errors(rebuild_log)
+    if changed:
+        # conf.py marks every page outdated when lrbook's source changes: not a no-change rebuild
+        rows[1].status = "error"
+        rows[1].note = "lrbook/, book/ or conf.py changed during the run: rebuild time invalid"
     return [r.evaluate() for r in rows]
 
 
