@@ -11,17 +11,18 @@ What is checked:
   e.g. a chapter that demonstrates a RuntimeWarning or a validation message; never a
   traceback);
 - every numbered chapter has at least one figure (an ``<img>`` in a cell output), at least
-  one glued value, and at least one entry in :data:`GLUE_CHECKS`;
+  one glued value, and at least one entry in :data:`GLUE_CHECKS` (``tests/book_checks/``);
 - for every entry in :data:`GLUE_CHECKS`: the value the executed notebook glued equals the
   value lrbook computes now (re-running the same call in this process), and every
   ``{glue:text}`key:fmt``` on the page shows that recomputed value formatted with ``fmt``.
 
-Book writers: see the instructions above :data:`GLUE_CHECKS`.
+Book writers: see the instructions above :data:`GLUE_CHECKS` (tests/book_checks/<page>.py).
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import math
 import re
@@ -72,41 +73,51 @@ class GlueCheck:
 
 
 # -- Registry of recomputed glue values -----------------------------------------------------
-# BOOK HELPERS ADD ENTRIES HERE: at least one per chapter (the test fails for a chapter
-# without one). How to glue in a chapter (a MyST text notebook in book/):
+# BOOK WRITERS: register at least one glued value per chapter (the test fails for a chapter
+# without one) in tests/book_checks/<page>.py, named after the page (book/<page>.md):
+#
+#   CHECKS: dict[str, Callable[[], Any]] = {"ch07_test_accuracy": _test_accuracy, ...}
+#   TOLERANCES: dict[str, tuple[float, float]] = {"ch07_loss": (1e-7, 0.0)}  # optional
+#
+# Each callable re-runs the chapter's lrbook call (same seeded data, same arguments) and
+# returns the value; import lrbook inside it. In the chapter (a MyST text notebook):
 #
 #   from myst_nb import glue
-#   acc = float(model.score(X_test, y_test))     # glue Python floats/ints/str, not np.float64
+#   acc = float(model.score(X_test, y_test))   # glue Python floats/ints/str, not np.float64
 #   glue("ch07_test_accuracy", acc, display=False)
 #
-# and cite it in the prose with {glue:text}`ch07_test_accuracy:.3f` (format spec optional,
-# it must end in its type character). Then register the same computation below with the
-# same call (seeded data, same arguments), using lambdas that import lrbook lazily:
+# and cite it in the prose with {glue:text}`ch07_test_accuracy:.3f` (format spec optional;
+# it must end in its type character). The test compares the glued value with the callable's
+# (numbers with rtol=1e-9 unless TOLERANCES says otherwise, anything else by repr against
+# the glued text/plain) and checks that each {glue:text} role on the page shows the
+# recomputed value in its format. Values that cannot be recomputed exactly (timings, errors
+# at round-off level) are simply not registered.
 #
-#   GlueCheck("07_gradient_descent", "ch07_test_accuracy", lambda: _ch07_test_accuracy()),
-#
-# Keep a helper function next to the registry when the computation is more than one line.
-# Glued values that cannot be recomputed exactly (timings) are simply not registered.
 # Math: glue anything with _repr_latex_ (a lrbook.symbolic derivation's .math(), a SymPy
 # expression) and paste it with
 #   ```{glue:math} ch02_eq_dsigmoid
 #   :label: eq-dsigmoid
 #   ```
-# then cite it with {eq}`eq-dsigmoid`. Derivations are verified in the cell (.verify())
-# and by tests/test_symbolic.py, so math glues need no entry here (an entry whose compute
-# returns an object is compared by repr with the glued text/plain).
+# then cite it with {eq}`eq-dsigmoid`. A check returning the same object is compared by
+# repr with the glued text/plain.
+CHECKS_DIR = Path(__file__).resolve().parent / "book_checks"
 
 
-def _lrbook() -> Any:
-    import lrbook
-
-    return lrbook
+def _load_checks(path: Path) -> list[GlueCheck]:
+    spec = importlib.util.spec_from_file_location(f"lrbook_book_checks_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load the glue checks in {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tolerances = getattr(module, "TOLERANCES", {})
+    return [
+        GlueCheck(path.stem, key, compute, *tolerances.get(key, ()))
+        for key, compute in module.CHECKS.items()
+    ]
 
 
 GLUE_CHECKS: list[GlueCheck] = [
-    # book/02_sigmoid.md
-    GlueCheck("02_sigmoid", "ch02_sigma_2", lambda: float(_lrbook().sigmoid(2.0))),
-    GlueCheck("02_sigmoid", "ch02_log_sigmoid_40", lambda: float(_lrbook().log_sigmoid(-40.0))),
+    check for path in sorted(CHECKS_DIR.glob("*.py")) for check in _load_checks(path)
 ]
 
 
@@ -249,8 +260,8 @@ def test_chapter_has_a_glued_value(html_dir: Path, page: str) -> None:
 @pytest.mark.parametrize("page", _chapters())
 def test_chapter_has_a_registered_glue_check(page: str) -> None:
     assert any(check.page == page for check in GLUE_CHECKS), (
-        f"book/{page}.md has no entry in GLUE_CHECKS (tests/test_book.py): register at "
-        "least one glued value with the lrbook call that recomputes it"
+        f"book/{page}.md has no recomputed glue value: add tests/book_checks/{page}.py "
+        "with CHECKS = {glue key: callable re-running the lrbook call} (see tests/test_book.py)"
     )
 
 
