@@ -1237,12 +1237,31 @@ def opaque_functions_derivation() -> Derivation:
     )
     jac = sp.ImmutableMatrix(3, 3, lambda j, c: softmax(j + 1, *zs).diff(zs[c]))
     raw_jac = sp.ImmutableMatrix(3, 3, lambda j, c: sp.Derivative(raw(softmax(j + 1, *zs)), zs[c]))
-    steps.append(claim("softmax: Jacobian", jac, raw_jac))
+    # The 3 x 3 matrices are shown by their entries (written out they are ~1700 px wide);
+    # the shown entry is checked against what fdiff returns, so the display cannot drift.
+    shown = sp.ImmutableMatrix(
+        3, 3, lambda j, c: softmax(j + 1, *zs) * (int(j == c) - softmax(c + 1, *zs))
+    )
+    if sp.expand(jac - shown) != sp.zeros(3, 3):  # pragma: no cover - guards the display
+        raise DerivationError("softmax.fdiff no longer gives softmax_j (delta_jc - softmax_c)")
+    jac_tex = Tex(r"\bigl(s_j (\delta_{jc} - s_c)\bigr)_{j,c=1}^{3}")
+    raw_jac_tex = Tex(
+        r"\left(\frac{\partial}{\partial z_c} \frac{e^{z_j}}{e^{z_1} + e^{z_2} + e^{z_3}}"
+        r"\right)_{j,c=1}^{3}"
+    )
+    steps.append(
+        claim(
+            r"softmax: Jacobian, entry by entry, $s_j = \operatorname{softmax}_j(\mathbf{z})$",
+            jac_tex,
+            raw_jac_tex,
+        )
+    )
     steps.append(claim("tanh: derivative", sp.tanh(z).diff(z), sp.Derivative(raw(sp.tanh(z)), z)))
     return Derivation(
         "opaque_functions",
         "Derivatives of the opaque functions",
         steps,
+        defs={jac_tex: jac, raw_jac_tex: raw_jac},
         raw_only=True,
         description="fdiff of every opaque function equals the derivative of its raw form.",
     )
@@ -1366,15 +1385,15 @@ def bernoulli_nll_derivation() -> Derivation:
     ys = _syms("y_{}", n)
     defs.update({yh[i]: sigmoid(zi) for i, zi in enumerate(_syms("z_{}", n))})
     per_example = [yh[i] ** ys[i] * (1 - yh[i]) ** (1 - ys[i]) for i in range(n)]
-    lik = Tex(r"P(y_1, \dots, y_n \mid X)")
+    lik = Tex(r"P(\mathbf{y} \mid X)")
     lik_prod = Tex(r"\prod_{i=1}^{n} \hat{y}_i^{\,y_i} \left(1 - \hat{y}_i\right)^{1 - y_i}")
-    nll = Tex(r"-\log P(y_1, \dots, y_n \mid X)")
+    nll = Tex(r"-\log P(\mathbf{y} \mid X)")
     nll_sum = Tex(
         r"-\sum_{i=1}^{n} \left(y_i \log \hat{y}_i + (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
     )
-    mean = Tex(r"-\frac{1}{n}\log P(y_1, \dots, y_n \mid X)")
+    mean = Tex(r"-\tfrac{1}{n}\log P(\mathbf{y} \mid X)")
     mean_sum = Tex(
-        r"-\frac{1}{n}\sum_{i=1}^{n} \left(y_i \log \hat{y}_i "
+        r"-\tfrac{1}{n}\sum_{i=1}^{n} \left(y_i \log \hat{y}_i "
         r"+ (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
     )
     defs.update(
@@ -1413,7 +1432,7 @@ def bernoulli_nll_derivation() -> Derivation:
             tag="nll_one",
         ),
         claim(
-            "independent examples: the likelihood is a product (here $n = 3$)",
+            r"independent examples: a product over $\mathbf{y} = (y_1, \dots, y_n)$, $n = 3$",
             lik,
             lik_prod,
             given=labels,
@@ -1591,6 +1610,7 @@ def convexity_derivation() -> Derivation:
     at_pos = Tex(r"\left.\frac{\partial^2 \ell_{\mathrm{sq}}}{\partial z^2}\right|_{y=0,\,z=2}")
     at_neg = Tex(r"\left.\frac{\partial^2 \ell_{\mathrm{sq}}}{\partial z^2}\right|_{y=0,\,z=-2}")
     d2bce = Tex(r"\frac{\partial^2 L}{\partial z^2}")
+    sig = Tex(r"\sigma")  # short for sigma(z) in the widest line
     sq = (sigmoid(z) - y) ** 2
     d2_y0 = sp.Derivative(sq.subs(y, 0), (z, 2))
     defs = {
@@ -1599,13 +1619,14 @@ def convexity_derivation() -> Derivation:
         at_pos: sp.Subs(d2_y0, z, 2),
         at_neg: sp.Subs(d2_y0, z, -2),
         d2bce: sp.Derivative(_bce_of(sigmoid(z), y), (z, 2)),
+        sig: sigmoid(z),
     }
     steps = [
         claim("squared error through the sigmoid", lsq, sq),
         claim(
-            "differentiate twice",
+            r"differentiate twice; $\sigma$ stands for $\sigma(z)$",
             d2sq,
-            2 * s * (1 - s) * (s * (1 - s) + (s - y) * (1 - 2 * s)),
+            2 * sig * (1 - sig) * (sig * (1 - sig) + (sig - y) * (1 - 2 * sig)),
         ),
         claim("label $y = 0$", d2sq, 2 * s**2 * (1 - s) * (2 - 3 * s), given={y: 0}),
         claim("label $y = 1$", d2sq, 2 * s * (1 - s) ** 2 * (3 * s - 1), given={y: 1}),
@@ -1797,8 +1818,7 @@ def softmax_derivation() -> Derivation:
         chain("cancel $p_j$", chain_simpl),
         chain(r"one-hot labels: $\sum_j y_j = 1$", p_minus_y, given=sum_to_one),
         chain(
-            r"rows of $Z$ and $Y$, as the kernel computes it: $p - 1 = "
-            r"\operatorname{expm1}(\log p)$ where $y > 0$",
+            r"as the kernel computes it, with $p - 1 = \mathrm{expm1}(\log p)$",
             sp.Piecewise(
                 # U(1 - Y): 1 - Y first, so that y = 1 adds exactly 0 to expm1(log p)
                 (expm1(log_softmax(Z)) + U(1 - Y), Y > 0),
@@ -2109,7 +2129,8 @@ def newton_derivation() -> Derivation:
     quad = Tex(r"\mathbf{v}^\top \nabla^2 L\, \mathbf{v}")
     sumsq = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^2")
     s_nonneg = [sp.Symbol(f"s_{i + 1}", nonnegative=True) for i in range(n)]
-    sumsq_s = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^2 \,(s_i \geq 0)")
+    # the same sum over nonnegative s_i: a distinct symbol that prints the same (^{2})
+    sumsq_s = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^{2}")
     Xv = [sp.Add(*[X[i, j] * v[j] for j in range(d)]) for i in range(n)]
     defs: dict[Any, Expr] = {
         H: sp.ImmutableMatrix(d, d, lambda j, k: sp.Derivative(loss, w[j], w[k])),
@@ -2156,7 +2177,13 @@ def newton_derivation() -> Derivation:
         ),
         claim("quadratic form", quad, sumsq),
         claim(r"Hessian weights are never negative", sigmoid(z) * (1 - sigmoid(z)), 0, rel=">="),
-        claim(r"so $\nabla^2 L$ is positive semidefinite", sumsq_s, 0, rel=">=", tag="psd"),
+        claim(
+            r"every $s_i \geq 0$, so $\nabla^2 L$ is positive semidefinite",
+            sumsq_s,
+            0,
+            rel=">=",
+            tag="psd",
+        ),
         claim(
             r"softmax Hessian, block $(j, c)$ for every $j, c$",
             block,
