@@ -63,6 +63,12 @@ def _wrong_relerr(grad: Any) -> float:
     return float(gradcheck.check_gradient(_f, grad, params).max_relative_error)
 
 
+def _fd_math(steps: Any) -> Any:
+    from lrbook import symbolic
+
+    return symbolic.finite_difference_derivation().math(steps)
+
+
 def _passed_both() -> str:
     from lrbook import gradcheck
 
@@ -79,4 +85,7 @@ CHECKS = {
     "gc-wrong-sum": lambda: _wrong_relerr(_grad_sum),
     "gc-wrong-extra": lambda: _wrong_relerr(_grad_extra_factor),
     "gc-passed-both": _passed_both,
+    # glued equations compare through repr (a LatexMath's repr is its LaTeX)
+    "eq-forward-error": lambda: _fd_math("forward_error"),
+    "eq-central-error": lambda: _fd_math("central_error"),
 }

@@ -20,7 +20,14 @@ def _loss() -> float:
     return float(losses.logistic_loss_grad(params, X, y)[0])
 
 
+def _gradient_math() -> object:
+    from lrbook import symbolic
+
+    return symbolic.bce_derivation().math([11, 12, 13, "grad_mean"])
+
+
 CHECKS = {
+    "eq-vec-bce-gradient": _gradient_math,  # compared through repr (its LaTeX)
     "vec-m": lambda: 20_000,
     "vec-d": lambda: 20,
     "vec-loss-loop": _loss,

@@ -63,7 +63,26 @@ def _obj_lrbook() -> float:
     return float(losses.softmax_loss_grad(params, X2, y, alpha=1.0 / X2.shape[0])[0])
 
 
+def _ce_dz_dominant() -> float:
+    import numpy as np
+
+    from lrbook import _kernels
+
+    z = np.array([[50.0, 0.0, 0.0]])
+    y = np.array([[1.0, 0.0, 0.0]])
+    return float(_kernels.ce_dz(y, z)[0, 0])
+
+
+def _ce_dz_math() -> Any:
+    from lrbook import symbolic
+
+    d = symbolic.softmax_derivation()
+    return d.math(list(range(d.index("dL_dp") + 1, d.index("ce_dz") + 1)))
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "eq-ce-dz": _ce_dz_math,  # compared through repr (its LaTeX)
+    "ce-dz-dominant": _ce_dz_dominant,
     "iris-n": lambda: 150,
     "iris-K": lambda: 3,
     "lse-big": _lse_big,

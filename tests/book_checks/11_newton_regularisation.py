@@ -100,7 +100,14 @@ def _weak(which: str) -> float:
     return float(m.score(X_tr, y_tr) if which == "train" else m.score(X_te, y_te))
 
 
+def _hessian_math() -> Any:
+    from lrbook import symbolic
+
+    return symbolic.newton_derivation().math(["hessian", 1, 2, "psd"])
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "eq-logistic-hessian": _hessian_math,  # compared through repr (its LaTeX)
     "race-fstar": _fstar,
     "race-gd-iter": lambda: _iterations_to_target("gd"),
     "race-sgd-iter": lambda: _iterations_to_target("sgd"),

@@ -24,7 +24,17 @@ def _n_kernels() -> int:
     return len(S.KERNELS)
 
 
+def _math(name: str, steps: Any = None) -> Any:
+    from lrbook import symbolic as S
+
+    return S.get_derivation(name).math(steps)
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    # glued equations compare through repr (a LatexMath's repr is its LaTeX)
+    "eq-app-sigmoid-derivative": lambda: _math("sigmoid"),
+    "eq-app-finite-differences": lambda: _math("finite_difference"),
+    "eq-app-bernoulli": lambda: _math("bernoulli_nll"),
     "app-n-derivations": _n_derivations,
     "app-n-steps": _n_steps,
     "app-n-kernels": _n_kernels,

@@ -15,7 +15,15 @@ def _version() -> str:
     return lrbook.__version__
 
 
+def _bce_gradient_math() -> object:
+    from lrbook import symbolic
+
+    d = symbolic.bce_derivation()
+    return d.math(list(range(d.index("dL_dyhat") + 2, d.index("bce_dz") + 1)))
+
+
 CHECKS = {
+    "preface_eq_bce_gradient": _bce_gradient_math,  # compared through repr (its LaTeX)
     "preface_bce_dz_neg": _bce_dz_neg,
     "preface_version": _version,
 }
