@@ -11,7 +11,7 @@ lrbook.symbolic.mlp_sigmoid_derivation(), lrbook.symbolic.sigmoid_derivation(),
 lrbook.symbolic.softmax_derivation(), lrbook.symbolic.tanh_derivation().
 """
 
-from numpy import absolute, exp, expm1, where
+from numpy import absolute, exp, expm1, log1p, maximum, where
 
 from lrbook._primitives import log_softmax, rowsum, sigmoid, softplus
 
@@ -19,8 +19,10 @@ __all__ = [
     "bce_d2z",
     "bce_dz",
     "bce_loss",
+    "bce_loss_dz",
     "ce_dz",
     "ce_loss",
+    "ce_loss_dz",
     "mlp_delta_hidden",
     "sigmoid_dz_from_output",
     "softmax_jacobian",
@@ -91,6 +93,48 @@ def bce_dz(y, z):
     """
     x0 = 1 - 2 * y
     return x0 * sigmoid(x0 * z)
+
+
+# generated from lrbook.symbolic.bce_derivation, steps 'bce_loss_elementary', 'bce_dz_elementary'
+def bce_loss_dz(y, z):
+    """Binary cross-entropy and its logit gradient in one pass, for labels y in {0, 1}.
+
+    Generated from lrbook.symbolic.bce_derivation(), one output per step (shared subexpressions computed once):
+    output 0, step 'bce_loss_elementary': ``log1p(exp(-Abs(z*(1 - 2*y)))) + Max(0, z*(1 - 2*y))``.
+    output 1, step 'bce_dz_elementary': ``(1 - 2*y)*Piecewise((1, z*(1 - 2*y) >= 0), (exp(-Abs(z*(1 - 2*y))), True))/(1 + exp(-Abs(z*(1 - 2*y))))``.
+
+    softplus(t) = max(t, 0) + log1p(exp(-|t|)), written with elementary pieces so that
+    exp(-|t|) is shared with the gradient; exp(-|t|) <= 1 never overflows.
+
+    sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|)): the denominator is in [1, 2],
+    so nothing overflows and 0 * inf never occurs.
+
+    Parameters
+    ----------
+    y : array-like
+        Labels, 0 or 1.
+    z : array-like
+        Logits (broadcast against ``y``).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(bce_loss(y, z), bce_dz(y, z))``, equal to the separate kernels;
+        ``exp(-|t|)`` with ``t = (1 - 2y) z`` is computed once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out0, out1 = bce_loss_dz(np.array([0.0, 1.0, 1.0]), np.array([0.0, 0.0, 800.0]))
+    >>> out0
+    array([0.69314718, 0.69314718, 0.        ])
+    >>> out1
+    array([ 0.5, -0.5, -0. ])
+    """
+    x0 = 1 - 2 * y
+    x1 = x0 * z
+    x2 = exp(-absolute(x1))
+    return (log1p(x2) + maximum(0, x1), x0 * where(x1 >= 0, 1, x2) / (x2 + 1))
 
 
 # generated from lrbook.symbolic.convexity_derivation, step 'bce_d2z_exp'
@@ -186,6 +230,50 @@ def ce_dz(Y, Z):
     """
     x0 = log_softmax(Z)
     return where(Y > 0, expm1(x0) + (1 - Y), exp(x0))
+
+
+# generated from lrbook.symbolic.softmax_derivation, steps 'ce_loss', 'ce_dz'
+def ce_loss_dz(Y, Z):
+    """Softmax cross-entropy and its logit gradient in one pass.
+
+    Generated from lrbook.symbolic.softmax_derivation(), one output per step (shared subexpressions computed once):
+    output 0, step 'ce_loss': ``rowsum(Y*Piecewise((-log_softmax(Z), Y > 0), (0, True)))``.
+    output 1, step 'ce_dz': ``Piecewise((expm1(log_softmax(Z)) + (1 - Y), Y > 0), (exp(log_softmax(Z)), True))``.
+
+    Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; log_softmax keeps
+    tiny log-probabilities accurate; negating inside the sum gives +0.0, not -0.0, for a
+    certain prediction.
+
+    softmax(Z) - Y cancels for the target class of a one-hot row when p rounds to 1 (1.0 - 1
+    = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 keeps it to full
+    relative precision. Valid for every Y >= 0 (rows summing to 1).
+
+    Parameters
+    ----------
+    Y : array of shape (n, K)
+        One-hot labels, or probability rows (entries >= 0 summing to 1).
+    Z : array of shape (n, K)
+        Logits.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate kernels;
+        ``log_softmax(Z)`` is computed once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out0, out1 = ce_loss_dz(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 0.0], [0.0, 0.0]]))
+    >>> out0
+    array([0.69314718, 0.69314718])
+    >>> out1
+    array([[-0.5,  0.5],
+           [ 0.5, -0.5]])
+    """
+    x0 = log_softmax(Z)
+    x1 = Y > 0
+    return (rowsum(Y * where(x1, -x0, 0)), where(x1, expm1(x0) + (1 - Y), exp(x0)))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'softmax_jacobian'

@@ -70,6 +70,13 @@ class _KernelPrinter(NumPyPrinter):
         # numpy.absolute, not numpy.abs: the generated module must not shadow the builtin abs
         return f"absolute({self._print(expr.args[0])})"
 
+    def _print_Max(self, expr: Any) -> str:
+        # numpy.maximum (elementwise, keeps float32), not reduce(maximum, [...])
+        out = self._print(expr.args[-1])
+        for arg in reversed(expr.args[:-1]):
+            out = f"maximum({self._print(arg)}, {out})"
+        return out
+
     def _print_Relational(self, expr: Any) -> str:
         return f"({self._print(expr.lhs)} {expr.rel_op} {self._print(expr.rhs)})"
 
@@ -90,7 +97,8 @@ def _namespace() -> dict[str, Any]:
 
 
 def _lambdify(kernel: Kernel) -> Any:
-    # cse=True: a subexpression used twice (log_softmax(Z) in ce_dz) is computed once.
+    # cse=True: a subexpression used twice (log_softmax(Z) in ce_dz, exp(-|t|) shared by the
+    # two outputs of bce_loss_dz) is computed once.  A fused kernel returns a tuple.
     return sp.lambdify(
         kernel.args, kernel.expr, modules=[_namespace(), "numpy"], printer=_printer(), cse=True
     )
@@ -133,7 +141,14 @@ def _example(kernel: Kernel, args: list[str]) -> list[str]:
     values = [np.asarray(v, dtype=float) for v in kernel.example]
     result = func(*values)
     call = ", ".join(f"np.array({v.tolist()!r})" for v in values)
-    lines = [">>> import numpy as np", f">>> {kernel.name}({call})"]
+    lines = [">>> import numpy as np"]
+    if kernel.fused:
+        outs = ", ".join(f"out{i}" for i in range(len(kernel.tags)))
+        lines.append(f">>> {outs} = {kernel.name}({call})")
+        for i, r in enumerate(result):
+            lines += [f">>> out{i}", *repr(np.asarray(r)).splitlines()]
+        return lines
+    lines.append(f">>> {kernel.name}({call})")
     lines += repr(np.asarray(result)).splitlines()
     return lines
 
@@ -162,15 +177,22 @@ def kernel_function(kernel: Kernel) -> str:
     def sse_dz(y, z):
     """
     args, code = _body(kernel)
-    step = kernel.step
-    doc = [
-        kernel.summary,
-        "",
-        f"Generated from lrbook.symbolic.{kernel.factory_name}(), step {step.tag!r}:",
-        f"``{sp.sstr(kernel.expr)}``.",
-    ]
-    if step.note:
-        doc += ["", *textwrap.wrap(step.note, 88)]
+    doc = [kernel.summary, ""]
+    if kernel.fused:
+        doc.append(
+            f"Generated from lrbook.symbolic.{kernel.factory_name}(), one output per step "
+            "(shared subexpressions computed once):"
+        )
+        for i, st in enumerate(kernel.steps):
+            doc += [f"output {i}, step {st.tag!r}: ``{sp.sstr(st.rhs)}``."]
+    else:
+        doc += [
+            f"Generated from lrbook.symbolic.{kernel.factory_name}(), step {kernel.step.tag!r}:",
+            f"``{sp.sstr(kernel.expr)}``.",
+        ]
+    for st in kernel.steps:
+        if st.note:
+            doc += ["", *textwrap.wrap(st.note, 88)]
     doc += ["", "Parameters", "----------"]
     for name, desc in kernel.params:
         doc += _described(f"{name} : ", desc)
@@ -180,6 +202,12 @@ def kernel_function(kernel: Kernel) -> str:
     body = "\n".join(line.rstrip() for line in body.splitlines())
     statements = "".join(f"    {line}\n" for line in code)
     return f'def {kernel.name}({", ".join(args)}):\n    """{body.lstrip()}\n    """\n{statements}'
+
+
+def _steps_phrase(kernel: Kernel) -> str:
+    if kernel.fused:
+        return "steps " + ", ".join(repr(t) for t in kernel.tags)
+    return f"step {kernel.tags[0]!r}"
 
 
 def generate(kernels: Sequence[Kernel] | None = None) -> str:
@@ -235,7 +263,7 @@ def generate(kernels: Sequence[Kernel] | None = None) -> str:
     lines.append("]")
     out = "\n".join(lines) + "\n"
     for k, src in zip(kernels, functions, strict=True):
-        out += f"\n\n# generated from lrbook.symbolic.{k.factory_name}, step {k.step.tag!r}\n" + src
+        out += f"\n\n# generated from lrbook.symbolic.{k.factory_name}, {_steps_phrase(k)}\n" + src
     return out
 
 

@@ -371,6 +371,32 @@ class expm1(_cfunctions.expm1):
         )
 
 
+class log1p(_cfunctions.log1p):
+    r"""``log1p(x) = log(1 + x)``, printed as :func:`numpy.log1p` (accurate when ``x`` is tiny).
+
+    SymPy's own ``log1p`` (from :mod:`sympy.codegen.cfunctions`), rewritten to
+    ``log(1 + x)`` by :func:`raw`.  The elementary stable forms of the binary
+    cross-entropy use it for ``softplus(t) = max(t, 0) + log1p(exp(-|t|))``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> log1p(x).rewrite(sp.exp)
+    log(x + 1)
+    >>> sp.latex(log1p(x))
+    '\\operatorname{\\mathrm{log1p}}\\left(x\\right)'
+    """
+
+    def _eval_rewrite_as_exp(self, x: Expr, **kwargs: Any) -> Expr:
+        return sp.log(1 + x)
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _with_power(
+            rf"\operatorname{{\mathrm{{log1p}}}}\left({printer._print(self.args[0])}\right)", exp
+        )
+
+
 _REDUCTIONS = (logsumexp, rowsum)
 
 
@@ -1463,7 +1489,9 @@ def bce_derivation() -> Derivation:
     ``sigma(z) - y`` for labels y in {0, 1}, one sigmoid, exact in both tails), ``bce_loss`` (kernel
     ``softplus((1 - 2y) z)``, valid for labels y in {0, 1}; it never multiplies
     0 by an infinite logit), ``grad_mean``, ``grad_sum``, ``grad_intercept``,
-    ``grad_ones_column``.
+    ``grad_ones_column``, ``bce_loss_elementary`` and ``bce_dz_elementary`` (the same loss
+    and gradient written with ``max``, ``|.|``, ``exp``, ``log1p`` and a case split, sharing
+    ``exp(-|t|)`` with ``t = (1 - 2y) z``: the components of the fused kernel ``bce_loss_dz``).
 
     Examples
     --------
@@ -1491,6 +1519,14 @@ def bce_derivation() -> Derivation:
     dL_db = Tex(r"\frac{\partial L}{\partial b}")
     defs[grad1] = _grad(L1, [w1, w2])
     defs[dL_db] = sp.Derivative(L1, b)
+    # elementary stable forms: t = (1 - 2y) z, one exponential exp(-|t|) <= 1 for both outputs;
+    # U keeps |t| from being rewritten to |(2y - 1) z|, so t is one shared subexpression
+    t = (1 - 2 * y) * z
+    e_t = sp.exp(-sp.Abs(U(t)))
+    u_nonneg = sp.Symbol("u", nonnegative=True)
+    v_pos = sp.Symbol("v", positive=True)
+    # y = 0: t = z; y = 1: t = -z.  Each label with t >= 0 (u >= 0) and t < 0 (v > 0).
+    stable_cases = ({y: 0, z: u_nonneg}, {y: 0, z: -v_pos}, {y: 1, z: -u_nonneg}, {y: 1, z: v_pos})
     # n = 3 samples, 2 features
     n = 3
     X = _syms("x_{{{}{}}}", n, 2)
@@ -1584,6 +1620,28 @@ def bce_derivation() -> Derivation:
             g_theta,
             vec_theta,
             tag="grad_ones_column",
+        ),
+        claim(
+            r"elementary stable loss, $t = (1 - 2y) z$ (cases $t \geq 0$, $t < 0$)",
+            L,
+            sp.Max(t, 0) + log1p(e_t),
+            given=stable_cases,
+            tag="bce_loss_elementary",
+            note=(
+                "softplus(t) = max(t, 0) + log1p(exp(-|t|)), written with elementary pieces so "
+                "that exp(-|t|) is shared with the gradient; exp(-|t|) <= 1 never overflows."
+            ),
+        ),
+        claim(
+            r"elementary stable gradient, same $t$ and $e^{-|t|}$",
+            dL_dz,
+            (1 - 2 * y) * sp.Piecewise((1, t >= 0), (e_t, True)) / (1 + e_t),
+            given=stable_cases,
+            tag="bce_dz_elementary",
+            note=(
+                "sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|)): the denominator is "
+                "in [1, 2], so nothing overflows and 0 * inf never occurs."
+            ),
         ),
     ]
     return Derivation("bce", "Binary cross-entropy and its gradient", steps, defs=defs)
@@ -2326,8 +2384,11 @@ class Kernel:
         Function name in :mod:`lrbook._kernels`.
     derivation : str
         Key of :data:`DERIVATIONS`.
-    tag : str
-        Tag of the step whose ``rhs`` is the kernel expression.
+    tag : str or tuple of str
+        Tag of the step whose ``rhs`` is the kernel expression; for a *fused*
+        kernel returning several arrays, the tags of the steps that prove each
+        output, in order (the kernel returns a tuple of their right-hand sides,
+        printed with shared subexpressions).
     args : tuple of Symbol
         Argument symbols, in the generated function's order.
     summary : str
@@ -2345,11 +2406,13 @@ class Kernel:
     --------
     >>> KERNELS["bce_dz"].expr
     (1 - 2*y)*sigmoid(z*(1 - 2*y))
+    >>> KERNELS["ce_loss_dz"].tags
+    ('ce_loss', 'ce_dz')
     """
 
     name: str
     derivation: str
-    tag: str
+    tag: str | tuple[str, ...]
     args: tuple[Any, ...]
     summary: str
     params: tuple[tuple[str, str], ...]
@@ -2363,14 +2426,40 @@ class Kernel:
         return DERIVATIONS[self.derivation]()
 
     @property
+    def tags(self) -> tuple[str, ...]:
+        """Tags of the steps proving the outputs (one for a single-output kernel)."""
+        return (self.tag,) if isinstance(self.tag, str) else tuple(self.tag)
+
+    @property
+    def fused(self) -> bool:
+        """True for a kernel returning a tuple (one output per step in :attr:`tags`)."""
+        return not isinstance(self.tag, str)
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """The verified steps whose right-hand sides are this kernel's outputs."""
+        source = self.source
+        return tuple(source.step(t) for t in self.tags)
+
+    @property
     def step(self) -> Step:
-        """The verified step whose right-hand side is this kernel."""
-        return self.source.step(self.tag)
+        """The verified step whose right-hand side is this kernel (single-output kernels)."""
+        if self.fused:
+            raise ValueError(
+                f"kernel {self.name!r} is fused from steps {self.tags}: use .steps, not .step"
+            )
+        return self.source.step(self.tags[0])
 
     @property
     def expr(self) -> Expr:
-        """The kernel's SymPy expression (opaque, stable form)."""
+        """The kernel's SymPy expression (a ``Tuple`` of the outputs for a fused kernel)."""
+        if self.fused:
+            return sp.Tuple(*(st.rhs for st in self.steps))
         return self.step.rhs
+
+    def component(self, i: int) -> Kernel:
+        """Output ``i`` of a fused kernel as a single-output :class:`Kernel` (same arguments)."""
+        return replace(self, name=f"{self.name}[{i}]", tag=self.tags[i])
 
     @property
     def factory_name(self) -> str:
@@ -2383,6 +2472,8 @@ class Kernel:
         Vector kernels are expanded to ``n_classes`` explicit components; the
         returned arguments are then ``(y_1..y_K, z_1..z_K)``.
         """
+        if self.fused:
+            raise ValueError(f"kernel {self.name!r} is fused: use .component(i).raw_expr()")
         if not self.vector:
             return self.args, raw(self.expr)
         if n_classes is None:
@@ -2423,6 +2514,17 @@ KERNELS: dict[str, Kernel] = {
             ([0.0, 1.0], [0.0, 0.0]),
         ),
         Kernel(
+            "bce_loss_dz",
+            "bce",
+            ("bce_loss_elementary", "bce_dz_elementary"),
+            (y, z),
+            "Binary cross-entropy and its logit gradient in one pass, for labels y in {0, 1}.",
+            (("y", "array-like\n        Labels, 0 or 1."), _Z_ANY),
+            "tuple of ndarray\n        ``(bce_loss(y, z), bce_dz(y, z))``, equal to the separate "
+            "kernels;\n        ``exp(-|t|)`` with ``t = (1 - 2y) z`` is computed once.",
+            ([0.0, 1.0, 1.0], [0.0, 0.0, 800.0]),
+        ),
+        Kernel(
             "bce_d2z",
             "convexity",
             "bce_d2z_exp",
@@ -2452,6 +2554,18 @@ KERNELS: dict[str, Kernel] = {
             (_Y_ROWS, _Z_ROWS),
             "ndarray of shape (n, K)\n        ``softmax(Z) - Y``.",
             ([[1.0, 0.0]], [[0.0, 0.0]]),
+            vector=True,
+        ),
+        Kernel(
+            "ce_loss_dz",
+            "softmax",
+            ("ce_loss", "ce_dz"),
+            (Y, Z),
+            "Softmax cross-entropy and its logit gradient in one pass.",
+            (_Y_ROWS, _Z_ROWS),
+            "tuple of ndarray\n        ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate "
+            "kernels;\n        ``log_softmax(Z)`` is computed once.",
+            ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
             vector=True,
         ),
         Kernel(
@@ -2541,7 +2655,7 @@ def kernel_reference(name: str, *arrays: Any, dps: int = 50) -> Any:
 
     Returns
     -------
-    ndarray of float64
+    ndarray of float64, or a tuple of them for a fused kernel
         The correctly rounded values (``inf``/``nan`` where the exact value is).
 
     Examples
@@ -2550,10 +2664,18 @@ def kernel_reference(name: str, *arrays: Any, dps: int = 50) -> Any:
     >>> float(kernel_reference("bce_loss", 1.0, 40.0))
     4.248354255291589e-18
     """
+    kernel = KERNELS[name]
+    if kernel.fused:
+        return tuple(
+            _kernel_reference(kernel.component(i), arrays, dps) for i in range(len(kernel.tags))
+        )
+    return _kernel_reference(kernel, arrays, dps)
+
+
+def _kernel_reference(kernel: Kernel, arrays: Sequence[Any], dps: int) -> Any:
     import mpmath
     import numpy as np
 
-    kernel = KERNELS[name]
     if kernel.vector:
         Ya, Za = (np.asarray(v, dtype=float) for v in arrays)
         n_classes = Za.shape[-1]

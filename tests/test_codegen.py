@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -91,8 +92,11 @@ def test_generated_module_provenance_and_imports() -> None:
     functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
     assert functions == list(KERNELS)
     for k in KERNELS.values():
-        assert f"# generated from lrbook.symbolic.{k.factory_name}, step {k.tag!r}" in source
-    assert "log1p(exp" not in source
+        steps = ", ".join(repr(t) for t in k.tags)
+        word = "steps" if k.fused else "step"
+        assert f"# generated from lrbook.symbolic.{k.factory_name}, {word} {steps}" in source
+    # log1p(exp(z)) overflows; only log1p(exp(-|t|)) (argument <= 1) is allowed
+    assert not re.search(r"log1p\(exp\((?!-absolute\(|-Abs\(|-\|)", source)
     assert "select(" not in source
 
 
@@ -117,11 +121,11 @@ def test_generated_file_passes_ruff() -> None:
 
 
 def _random_args(name: str, rng: np.random.Generator, n: int = 12) -> tuple[np.ndarray, ...]:
-    if name in ("bce_loss", "bce_dz"):
+    if name in ("bce_loss", "bce_dz", "bce_loss_dz"):
         return rng.integers(0, 2, size=n).astype(float), rng.normal(scale=8, size=n)
     if name == "bce_d2z":
         return (rng.normal(scale=8, size=n),)
-    if name in ("ce_loss", "ce_dz"):
+    if name in ("ce_loss", "ce_dz", "ce_loss_dz"):
         Z = rng.normal(size=(n, 3))
         return np.eye(3)[rng.integers(0, 3, size=n)], Z
     if name == "softmax_jacobian":
@@ -143,15 +147,20 @@ def test_kernel_matches_mpmath_at_random_points(name: str) -> None:
     args = _random_args(name, rng)
     got = getattr(_kernels, name)(*args)
     ref = kernel_reference(name, *args, dps=50)
-    assert got.shape == ref.shape
-    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+    gots, refs = (got, ref) if KERNELS[name].fused else ((got,), (ref,))
+    assert len(gots) == len(refs)
+    for g, r in zip(gots, refs, strict=True):
+        assert g.shape == r.shape
+        np.testing.assert_allclose(g, r, rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize("name", list(KERNELS))
 def test_kernel_preserves_float32(name: str) -> None:
     rng = np.random.default_rng(1)
     args = tuple(np.asarray(a, dtype=np.float32) for a in _random_args(name, rng))
-    assert getattr(_kernels, name)(*args).dtype == np.float32
+    out = getattr(_kernels, name)(*args)
+    for o in out if KERNELS[name].fused else (out,):
+        assert o.dtype == np.float32
 
 
 def test_kernels_broadcast() -> None:
@@ -232,3 +241,52 @@ def test_bce_d2z_single_exponential_form_matches_two_sigmoids(z: float) -> None:
     assert got[0] == got[1]  # even in z, exactly
     np.testing.assert_allclose(got, two, rtol=1e-14, atol=0)
     np.testing.assert_allclose(got, kernel_reference("bce_d2z", np.array([z, -z])), rtol=1e-12)
+
+
+# -- fused kernels: each output equals the separate kernel exactly --------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_bce_loss_dz_equals_the_separate_kernels_exactly(dtype: type, label: float) -> None:
+    rng = np.random.default_rng(7)
+    big = np.finfo(dtype).max
+    extreme = [-big, -1e3, -40.0, -37.0, -0.0, 0.0, 37.0, 40.0, 1e3, big, np.inf, -np.inf, np.nan]
+    z = np.concatenate([rng.normal(scale=10, size=2000), rng.normal(scale=1e-8, size=50)])
+    z = np.concatenate([z.astype(dtype), np.array(extreme, dtype=dtype)])
+    y = np.full_like(z, label)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, dz = _kernels.bce_loss_dz(y, z)
+        want_loss, want_dz = _kernels.bce_loss(y, z), _kernels.bce_dz(y, z)
+    assert loss.dtype == dz.dtype == dtype
+    np.testing.assert_array_equal(loss, want_loss)
+    np.testing.assert_array_equal(dz, want_dz)
+    assert np.array_equal(np.signbit(dz), np.signbit(want_dz))
+    assert np.array_equal(np.isnan(loss), np.isnan(z))
+
+
+def test_bce_loss_dz_broadcasts_like_the_separate_kernels() -> None:
+    y = np.array([[0.0], [1.0]])
+    z = np.linspace(-3, 3, 5)
+    loss, dz = _kernels.bce_loss_dz(y, z)
+    np.testing.assert_array_equal(loss, _kernels.bce_loss(y, z))
+    np.testing.assert_array_equal(dz, _kernels.bce_dz(y, z))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_ce_loss_dz_equals_the_separate_kernels_exactly(dtype: type) -> None:
+    rng = np.random.default_rng(8)
+    Z = rng.normal(scale=6, size=(500, 4))
+    big = 1e300 if dtype is np.float64 else 1e30
+    Z[:5] = [[big, 0, 0, 0], [-np.inf, 0, 1, 2], [40, 0, 0, 0], [-1e3, 1e3, 0, 0], [0, 0, 0, 0]]
+    Z = Z.astype(dtype)
+    Y = np.eye(4, dtype=dtype)[rng.integers(0, 4, size=500)]
+    Y[-3:] = [[0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0], [1, 0, 0, 0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, dz = _kernels.ce_loss_dz(Y, Z)
+        want_loss, want_dz = _kernels.ce_loss(Y, Z), _kernels.ce_dz(Y, Z)
+    assert loss.dtype == dz.dtype == dtype
+    np.testing.assert_array_equal(loss, want_loss)
+    np.testing.assert_array_equal(dz, want_dz)

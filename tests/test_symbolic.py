@@ -429,9 +429,11 @@ def test_label_math_and_escaping() -> None:
 SPEC_KERNELS = {
     "bce_loss": ("y", "z"),
     "bce_dz": ("y", "z"),
+    "bce_loss_dz": ("y", "z"),
     "bce_d2z": ("z",),
     "ce_loss": ("Y", "Z"),
     "ce_dz": ("Y", "Z"),
+    "ce_loss_dz": ("Y", "Z"),
     "softmax_jacobian": ("p_j", "p_c", "delta_jc"),
     "sse_loss": ("y", "z"),
     "sse_dz": ("y", "z"),
@@ -451,14 +453,40 @@ def test_kernel_registry_matches_the_agreed_api() -> None:
 def test_kernel_is_the_rhs_of_a_verified_step(name: str) -> None:
     k = KERNELS[name]
     d = k.source
-    assert k.step in d.steps
-    assert k.expr is k.step.rhs
+    if k.fused:
+        assert k.expr == sp.Tuple(*(st.rhs for st in k.steps))
+        with pytest.raises(ValueError, match="fused"):
+            _ = k.step
+    else:
+        assert k.expr is k.step.rhs
     assert k.expr.free_symbols <= set(k.args)
-    # Tampering with the kernel expression breaks the derivation at exactly that step.
-    bad = d.replace_step(k.tag, rhs=k.expr + sp.Rational(1, 7))
-    with pytest.raises(DerivationError) as info:
-        bad.verify()
-    assert f"step {d.index(k.tag)} " in str(info.value)
+    for tag, step in zip(k.tags, k.steps, strict=True):
+        assert step in d.steps
+        # Tampering with an output breaks the derivation at exactly that step.
+        bad = d.replace_step(tag, rhs=step.rhs + sp.Rational(1, 7))
+        with pytest.raises(DerivationError) as info:
+            bad.verify()
+        assert f"step {d.index(tag)} " in str(info.value)
+
+
+def test_fused_kernels_are_built_from_verified_steps() -> None:
+    bce = KERNELS["bce_loss_dz"]
+    assert bce.tags == ("bce_loss_elementary", "bce_dz_elementary")
+    # the elementary forms are proved against the textbook loss and its derivative
+    d = S.bce_derivation()
+    assert bce.steps[0].lhs == d.step(0).lhs
+    assert bce.steps[1].lhs == d.step("dL_dz").lhs
+    # exp(-|t|) appears in both outputs: the printer can share it
+    e = [n for n in sp.preorder_traversal(bce.expr[0]) if isinstance(n, sp.exp)]
+    assert e
+    assert bce.expr[1].has(e[0])
+    ce = KERNELS["ce_loss_dz"]
+    assert ce.steps == (KERNELS["ce_loss"].step, KERNELS["ce_dz"].step)
+    comp = ce.component(1)
+    assert not comp.fused
+    assert comp.expr is KERNELS["ce_dz"].expr
+    with pytest.raises(ValueError, match="component"):
+        ce.raw_expr(2)
 
 
 def _mp_bce(yv: float, zv: float) -> mpmath.mpf:
@@ -498,4 +526,5 @@ def test_kernel_raw_expression_needs_classes_for_vector_kernels() -> None:
 def test_symbolic_module_documents_the_kernel_step_tags() -> None:
     for k in KERNELS.values():
         doc = DERIVATIONS[k.derivation].__doc__ or ""
-        assert re.search(rf"``{k.tag}``", doc), (k.name, k.derivation)
+        for tag in k.tags:
+            assert re.search(rf"``{tag}``", doc), (k.name, k.derivation, tag)
