@@ -35,7 +35,15 @@ def _true_mse() -> float:
     return float(np.mean((yn - Xn @ coef[1:] - coef[0]) ** 2))
 
 
+def _math_ch01_eq_gradient() -> object:
+    """The glued equation ch01_eq_gradient (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.linear_regression_derivation().math()
+
+
 CHECKS = {
+    "ch01_eq_gradient": _math_ch01_eq_gradient,
     "ch01_noisy_b": _noisy_b,
     "ch01_noisy_w": _noisy_w,
     "ch01_noisy_mse": _noisy_mse,
