@@ -55,7 +55,15 @@ def _log_sigmoid_40() -> float:
     return float(lrbook.log_sigmoid(-40.0))
 
 
+def _math_ch02_eq_dsigmoid() -> object:
+    """The glued equation ch02_eq_dsigmoid (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.sigmoid_derivation().math()
+
+
 CHECKS = {
+    "ch02_eq_dsigmoid": _math_ch02_eq_dsigmoid,
     "ch02_sigma_2": _sigma_2,
     "ch02_max_slope": _max_slope,
     "ch02_n_points": lambda: 40,
