@@ -56,10 +56,27 @@ def _sklearn_extreme() -> float:
     return float(log_loss([1, 1], [lrbook.sigmoid(-800.0), 0.5], labels=[0, 1]))
 
 
+def _math_ch03_eq_bce() -> object:
+    """The glued equation ch03_eq_bce (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.bce_derivation().math([0, "bce_logit", "bce_loss"])
+
+
+def _math_ch03_eq_convexity() -> object:
+    """The glued equation ch03_eq_convexity (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.convexity_derivation().math()
+
+
 CHECKS = {
+    "ch03_eq_bce": _math_ch03_eq_bce,
+    "ch03_eq_convexity": _math_ch03_eq_convexity,
     "ch03_bce_blobs": _bce_blobs,
     "ch03_loglik": _loglik,
     "ch03_loss_at_09": lambda: _bce([1], [_logit_09()]),
+    "ch03_loss_ratio": lambda: _bce([1], [-_logit_09()]) / _bce([1], [_logit_09()]),
     "ch03_loss_at_01": lambda: _bce([1], [-_logit_09()]),
     "ch03_bce_800": lambda: _bce([1], [-800.0]),
     "ch03_lrbook_extreme": lambda: _bce([1, 1], [-800.0, 0.0]),
