@@ -32,7 +32,23 @@ def _one_example_a() -> float:
     return float(lrbook.sigmoid(0.8 * 1.5 + 0.4 * -0.5 - 0.3))
 
 
+def _math_ch04_eq_grad_sum() -> object:
+    """The glued equation ch04_eq_grad_sum (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.bce_derivation().math(["grad_sum"])
+
+
+def _math_ch04_eq_grad_ones() -> object:
+    """The glued equation ch04_eq_grad_ones (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.bce_derivation().math(["grad_ones_column"])
+
+
 CHECKS = {
+    "ch04_eq_grad_sum": _math_ch04_eq_grad_sum,
+    "ch04_eq_grad_ones": _math_ch04_eq_grad_ones,
     "ch04_a": _one_example_a,
     "ch04_dz": _one_example_dz,
     "ch04_dw1": lambda: 1.5 * _one_example_dz(),
