@@ -121,7 +121,23 @@ def _estimator_loss() -> float:
     return float(_objective(X_std, alpha)(p)[0])
 
 
+def _math_eq_gd_convexity() -> object:
+    """The glued equation eq-gd-convexity (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.convexity_derivation().math([6, 7, 8, 9])
+
+
+def _math_eq_gd_hessian() -> object:
+    """The glued equation eq-gd-hessian (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.newton_derivation().math(["hessian", "psd"])
+
+
 CHECKS = {
+    "eq-gd-convexity": _math_eq_gd_convexity,
+    "eq-gd-hessian": _math_eq_gd_hessian,
     "gd-n": lambda: 569,
     "gd-d": lambda: 30,
     "gd-raw-max": lambda: float(_data()[0].max()),
