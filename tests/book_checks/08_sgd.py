@@ -126,7 +126,15 @@ def _sk_objectives() -> tuple[float, float, float]:
     return float(opt.loss), _full(r.x, alpha), _full(p_sk, alpha)
 
 
+def _math_eq_sgd_bce_gradient() -> object:
+    """The glued equation eq-sgd-bce-gradient (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.bce_derivation().math([11, 13, "grad_mean"])
+
+
 CHECKS = {
+    "eq-sgd-bce-gradient": _math_eq_sgd_bce_gradient,
     "sgd-iters-per-epoch": lambda: 18,
     "sgd-n-updates": lambda: len(_run32().batch_loss_history),
     "sgd-epoch-loss-last": lambda: float(_run32().loss_history[-1]),
