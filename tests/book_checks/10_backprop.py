@@ -50,7 +50,23 @@ def _gradcheck_err() -> float:
     return float(gradcheck.check_gradient(loss_of, grad_of, theta0).max_relative_error)
 
 
+def _math_eq_mlp_deltas() -> object:
+    """The glued equation eq-mlp-deltas (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.mlp_sigmoid_derivation().math()
+
+
+def _math_eq_mlp_softmax_deltas() -> object:
+    """The glued equation eq-mlp-softmax-deltas (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    return S.mlp_softmax_derivation().math()
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "eq-mlp-deltas": _math_eq_mlp_deltas,
+    "eq-mlp-softmax-deltas": _math_eq_mlp_softmax_deltas,
     "mlp-n-params": lambda: 17,
     "xor-acc-lr": _acc_lr,
     "xor-acc-net": _acc_net,
