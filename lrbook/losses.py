@@ -487,8 +487,8 @@ def logistic_loss_grad(
             # (the sum of finite logits can still overflow).
             if not np.isfinite(zb.sum()) and not np.isfinite(zb).all():
                 _raise_nonfinite_logits(Xa)
-        rb = K.bce_dz(yb, zb)  # residual σ(z) - y (a new array)
-        lb = K.bce_loss(yb, zb)
+        # loss and residual σ(z) - y in one pass (new arrays; exp(-|t|) computed once)
+        lb, rb = K.bce_loss_dz(yb, zb)
         if sw is not None:
             swb = sw[start : start + step]
             rb *= swb
@@ -649,8 +649,7 @@ def softmax_loss_grad(
                 Zb += b
         if not np.isfinite(Zb).all():
             _raise_nonfinite_logits(Xa)
-        Rb = K.ce_dz(Yb, Zb)  # softmax(Z) - Y
-        lb = K.ce_loss(Yb, Zb)
+        lb, Rb = K.ce_loss_dz(Yb, Zb)  # loss and softmax(Z) - Y; log_softmax computed once
         if sw is not None:
             swb = sw[start : start + step]
             Rb = Rb * swb[:, None]
@@ -954,12 +953,11 @@ def mlp_loss_grad(
     a1, z2 = cache["a1"], cache["z2"]
     if o == 1:
         yy = _check_binary_y(Y, n, dtype, name="Y")[:, None]
-        losses = K.bce_loss(yy, z2)[:, 0]
-        delta2 = K.bce_dz(yy, z2)
+        losses, delta2 = K.bce_loss_dz(yy, z2)
+        losses = losses[:, 0]
     else:
         Yh = _check_class_targets(Y, n, o, dtype, name="Y")
-        losses = K.ce_loss(Yh, z2)
-        delta2 = K.ce_dz(Yh, z2)
+        losses, delta2 = K.ce_loss_dz(Yh, z2)
     denom = float(n) if sw is None else float(np.sum(sw, dtype=np.float64))
     scale = np.full(n, 1.0 / denom, dtype=dtype) if sw is None else sw / dtype.type(denom)
     loss = float(np.sum(losses * scale, dtype=np.float64))
