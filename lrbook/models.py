@@ -276,7 +276,11 @@ class _LinearObjective:
         p = d + fi
         H = np.zeros((p, p, Kc, Kc))  # H[i, j, k, l] = sum_n x_ni x_nj A_nkl
         eye = np.eye(Kc)
-        pairs = [(k, c) for k in range(Kc) for c in range(k, Kc)]  # A_nkl is symmetric in k, l
+        # A_nkl is symmetric in k, l, and each row of the softmax Jacobian sums to zero
+        # (sum_l p_k (delta_kl - p_l) = 0), so the blocks of the last class follow from the
+        # others: Gram matrices only for pairs k <= l < K - 1 (10 instead of 15 for K = 5).
+        last = Kc - 1
+        pairs = [(k, c) for k in range(last) for c in range(k, last)]
         step = max(64, _HESS_BLOCK_MNK // (d * d + 1))
         for s in range(0, self.n, step):
             e = s + step
@@ -296,6 +300,10 @@ class _LinearObjective:
             if fi:
                 H[1:, 0, k, c] = H[0, 1:, k, c]
             H[:, :, c, k] = H[:, :, k, c]
+        for k in range(last):
+            H[:, :, k, last] = -H[:, :, k, :last].sum(axis=2)
+            H[:, :, last, k] = H[:, :, k, last]
+        H[:, :, last, last] = -H[:, :, last, :last].sum(axis=2)
         H /= self.n
         H = H.transpose(0, 2, 1, 3).reshape(p * Kc, p * Kc)
         diag = np.arange(fi * Kc, p * Kc)
