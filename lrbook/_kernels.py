@@ -103,11 +103,11 @@ def bce_loss_dz(y, z):
     output 0, step 'bce_loss_elementary': ``log1p(exp(-Abs(z*(1 - 2*y)))) + Max(0, z*(1 - 2*y))``.
     output 1, step 'bce_dz_elementary': ``(1 - 2*y)*Piecewise((1, z*(1 - 2*y) >= 0), (exp(-Abs(z*(1 - 2*y))), True))/(1 + exp(-Abs(z*(1 - 2*y))))``.
 
-    softplus(t) = max(t, 0) + log1p(exp(-|t|)), written with elementary pieces so that
-    exp(-|t|) is shared with the gradient; exp(-|t|) <= 1 never overflows.
+    ``softplus(t) = max(t, 0) + log1p(exp(-|t|))``, written with elementary pieces so that
+    ``exp(-|t|)`` is shared with the gradient; ``exp(-|t|) <= 1`` never overflows.
 
-    sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|)): the denominator is in [1, 2],
-    so nothing overflows and 0 * inf never occurs.
+    ``sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|))``: the denominator is in [1,
+    2], so nothing overflows and 0 * inf never occurs.
 
     Parameters
     ----------

@@ -1248,7 +1248,7 @@ def opaque_functions_derivation() -> Derivation:
         fz = f(z)
         steps.append(
             claim(
-                f"{f.__name__}: derivative of the raw form",
+                f"{f.__name__.replace('_', '-')}: derivative of the raw form",
                 fz.diff(z),  # evaluated with fdiff
                 sp.Derivative(raw(fz), z),
             )
@@ -1628,8 +1628,9 @@ def bce_derivation() -> Derivation:
             given=stable_cases,
             tag="bce_loss_elementary",
             note=(
-                "softplus(t) = max(t, 0) + log1p(exp(-|t|)), written with elementary pieces so "
-                "that exp(-|t|) is shared with the gradient; exp(-|t|) <= 1 never overflows."
+                "``softplus(t) = max(t, 0) + log1p(exp(-|t|))``, written with elementary pieces "
+                "so that ``exp(-|t|)`` is shared with the gradient; ``exp(-|t|) <= 1`` never "
+                "overflows."
             ),
         ),
         claim(
@@ -1639,8 +1640,8 @@ def bce_derivation() -> Derivation:
             given=stable_cases,
             tag="bce_dz_elementary",
             note=(
-                "sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|)): the denominator is "
-                "in [1, 2], so nothing overflows and 0 * inf never occurs."
+                "``sigma(t) = where(t >= 0, 1, exp(-|t|)) / (1 + exp(-|t|))``: the denominator "
+                "is in [1, 2], so nothing overflows and 0 * inf never occurs."
             ),
         ),
     ]
