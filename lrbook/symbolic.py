@@ -1025,8 +1025,12 @@ class Derivation:
         return f"$${self.latex()}$$"
 
 
+# Kernel arguments whose code names read badly as maths (``back`` would print as b a c k).
+_TEX_NAMES: dict[Expr, str] = {}
+
+
 def _latex(expr: Expr) -> str:
-    return sp.latex(expr, mat_delim="(", mat_str="matrix", order="rev-lex")
+    return sp.latex(expr, mat_delim="(", mat_str="matrix", order="rev-lex", symbol_names=_TEX_NAMES)
 
 
 def _label_latex(label: str) -> str:
@@ -1194,6 +1198,7 @@ def _prove_relation(left: Expr, right: Expr, rel: str, *, opaque: bool) -> str |
 
 z, y, a = sp.symbols("z y a", real=True)
 back = sp.Symbol("back", real=True)
+_TEX_NAMES[back] = r"(W^{(2)} \delta^{(2)})_h"
 p_j, p_c, delta_jc = sp.symbols("p_j p_c delta_jc", real=True)
 Y, Z = sp.symbols("Y Z", real=True)
 U = sp.UnevaluatedExpr
