@@ -206,13 +206,22 @@ def _skip_sklearn_plumbing(app, what, name, obj, skip, options) -> bool | None:
     return None
 
 
-def _prune_old_caches(app) -> None:
-    """Delete jupyter-cache folders keyed on older versions of lrbook's source."""
+def _prepare_cache(app) -> None:
+    """Delete jupyter-cache folders keyed on older lrbook sources; create the current one.
+
+    The cache's SQLite database is created here, in the main process, before a parallel
+    build (``-j``) starts its workers: otherwise two workers race to create its tables
+    ("table settings already exists") on the first build of a fresh clone.
+    """
     cache_root = ROOT / "_build" / ".jupyter_cache"
     if cache_root.is_dir():
         for child in cache_root.iterdir():
             if child.is_dir() and child.name != LRBOOK_HASH:
                 shutil.rmtree(child, ignore_errors=True)
+    if app.config.nb_execution_mode == "cache":
+        from jupyter_cache import get_cache
+
+        get_cache(app.config.nb_execution_cache_path).db  # noqa: B018 - creates the tables
 
 
 def _offer_ipynb_download(app, pagename, templatename, context, doctree) -> None:
@@ -263,7 +272,7 @@ def _copy_mathjax(app, exception) -> None:
 def setup(app) -> dict[str, Any]:
     _mathjax_source()  # fail early, with the fix, when MathJax is not installed
     app.connect("env-get-outdated", _mark_all_outdated_on_package_change)
-    app.connect("builder-inited", _prune_old_caches)
+    app.connect("builder-inited", _prepare_cache)
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)
     app.connect("build-finished", _copy_mathjax)
