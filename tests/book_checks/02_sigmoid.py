@@ -63,6 +63,8 @@ def _math_ch02_eq_dsigmoid() -> object:
 
 
 CHECKS = {
+    "ch02_exp_limit64": lambda: float(np.log(np.finfo(np.float64).max)),
+    "ch02_exp_limit32": lambda: float(np.log(np.finfo(np.float32).max)),
     "ch02_eq_dsigmoid": _math_ch02_eq_dsigmoid,
     "ch02_sigma_2": _sigma_2,
     "ch02_max_slope": _max_slope,
