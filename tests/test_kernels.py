@@ -8,41 +8,14 @@ the mathematical value computed by mpmath at 60 digits: 1e-12 relative, absolute
 
 from __future__ import annotations
 
-import math
-
 import mpmath
 import numpy as np
 import pytest
+from mp_reference import EXTREME, assert_matches, mp_of, mp_sigmoid
 
 from lrbook import _kernels as K
 from lrbook import _primitives as P
 from lrbook.gradcheck import numerical_gradient, relative_error
-
-mpmath.mp.dps = 60
-
-EXTREME = [-1e300, -1e3, -40.0, -37.0, 0.0, 37.0, 40.0, 1e3, 1e300, -math.inf, math.inf]
-HUGE = mpmath.mpf("1e10000")  # mpmath stand-in for an infinite logit (its limit after rounding)
-
-
-def mp_of(x: float) -> mpmath.mpf:
-    if math.isinf(x):
-        return HUGE if x > 0 else -HUGE
-    return mpmath.mpf(x)
-
-
-def assert_matches(got: float, ref: mpmath.mpf, rtol: float = 1e-12) -> None:
-    ref_float = float(ref)
-    assert not math.isnan(got), f"got NaN, expected {mpmath.nstr(ref, 17)}"
-    if math.isinf(ref_float):
-        assert got == ref_float
-    elif abs(ref) < mpmath.mpf("1e-300"):
-        assert abs(got - ref_float) <= 1e-300, (got, mpmath.nstr(ref, 17))
-    else:
-        assert abs(mpmath.mpf(got) - ref) <= rtol * abs(ref), (got, mpmath.nstr(ref, 17))
-
-
-def mp_sigmoid(z):
-    return 1 / (1 + mpmath.exp(-z))
 
 
 def xfail_kernel(reason: str):
