@@ -18,17 +18,6 @@ from lrbook import _primitives as P
 from lrbook.gradcheck import numerical_gradient, relative_error
 
 
-def xfail_kernel(reason: str):
-    return pytest.mark.xfail(strict=True, reason=f"kernel bug, reported to SYMBOLIC: {reason}")
-
-
-# Cases that the current kernels get wrong are strict xfails: when the regenerated kernels fix
-# one, the XPASS fails and the mark must be removed.  (bce_loss at +-inf, bce_dz for y = 1 in
-# the tail and ce_loss/ce_dz for a dominant target class were fixed by the stable derivation
-# steps; none is known to fail now.)
-KNOWN_BINARY: dict[tuple[str, float, float], str] = {}
-
-
 # ------------------------------------------------------------------ binary kernels
 def ref_bce_loss(y, z):
     return mpmath.log1p(mpmath.exp(-z)) if y == 1 else mpmath.log1p(mpmath.exp(z))
@@ -60,10 +49,7 @@ def binary_cases():
             for z in EXTREME:
                 if name == "sse_loss" and abs(z) == 1e300:
                     continue  # (1e300)^2 is not representable in float64: overflow is correct
-                marks = []
-                if (name, y, z) in KNOWN_BINARY:
-                    marks = [xfail_kernel(KNOWN_BINARY[name, y, z])]
-                yield pytest.param(name, y, z, id=f"{name}-y{y:g}-z{z:g}", marks=marks)
+                yield pytest.param(name, y, z, id=f"{name}-y{y:g}-z{z:g}")
 
 
 @pytest.mark.parametrize(("name", "y", "z"), list(binary_cases()))
@@ -155,19 +141,12 @@ def mp_softmax(row):
     return [mpmath.exp(v) for v in mp_log_softmax(row)]
 
 
-def known_ce_failure(name: str, row: list[float], c: int) -> str | None:
-    """Reason why the current kernels get this case wrong, or None (none known now)."""
-    return None
-
-
 def ce_cases():
     for name in ("ce_loss", "ce_dz"):
         for z in EXTREME:
             for row in rows_for(z):
                 for c in range(len(row)):
-                    reason = known_ce_failure(name, row, c)
-                    marks = [xfail_kernel(reason)] if reason else []
-                    yield pytest.param(name, row, c, id=f"{name}-{row}-y{c}", marks=marks)
+                    yield pytest.param(name, row, c, id=f"{name}-{row}-y{c}")
 
 
 @pytest.mark.parametrize(("name", "row", "c"), list(ce_cases()))
