@@ -294,6 +294,19 @@ def _split_params(
     return p, None, p
 
 
+def _split_softmax_params(
+    params: ArrayLike, n_features: int, fit_intercept: bool
+) -> tuple[FloatArray, FloatArray | None, FloatArray]:
+    """:func:`_split_params` for the softmax model: ``params`` must be 2-D (one column a class)."""
+    p = _float_array(params, "params")
+    if p.ndim != 2:
+        raise ValueError(
+            f"params must be a 2-D array of shape (n_features{' + 1' if fit_intercept else ''}, "
+            f"n_classes) (intercepts in row 0), got shape {p.shape}"
+        )
+    return _split_params(p, n_features, fit_intercept, p.shape[1])
+
+
 # --------------------------------------------------------------------------------------
 # losses on logits
 # --------------------------------------------------------------------------------------
@@ -621,13 +634,7 @@ def softmax_loss_grad(
     """
     Xa = _check_X(X, check_finite=False)  # checked block by block below
     n, d = Xa.shape
-    p = _float_array(params, "params")
-    if p.ndim != 2:
-        raise ValueError(
-            f"params must be a 2-D array of shape (n_features{' + 1' if fit_intercept else ''}, "
-            f"n_classes) (intercepts in row 0), got shape {p.shape}"
-        )
-    p, b, W = _split_params(p, d, fit_intercept, p.shape[1])
+    p, b, W = _split_softmax_params(params, d, fit_intercept)
     dtype = _result_dtype(p, Xa)
     Xa = Xa.astype(dtype, copy=False)
     W = W.astype(dtype, copy=False)
@@ -708,13 +715,7 @@ def softmax_hessian(
     """
     Xa = _check_X(X)
     n, d = Xa.shape
-    p = _float_array(params, "params")
-    if p.ndim != 2:
-        raise ValueError(
-            f"params must be a 2-D array of shape (n_features{' + 1' if fit_intercept else ''}, "
-            f"n_classes) (intercepts in row 0), got shape {p.shape}"
-        )
-    p, b, W = _split_params(p, d, fit_intercept, p.shape[1])
+    p, b, W = _split_softmax_params(params, d, fit_intercept)
     dtype = _result_dtype(p, Xa)
     Xa = Xa.astype(dtype, copy=False)
     W = W.astype(dtype, copy=False)
