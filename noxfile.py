@@ -13,7 +13,7 @@ repeated here. CI (``.ci/run`` and ``.github/workflows``) calls these same sessi
               ``nox -s docs -- clean`` deletes the previous build first.
 - ``browser`` the headless-Chromium test of the built book (run ``docs`` first).
 - ``lint``    ruff check, ruff format --check, mypy on lrbook.
-- ``codegen`` checks that lrbook/_kernels.py is what lrbook.codegen generates now.
+- ``codegen`` checks that lrbook/kernels.py is what lrbook.codegen generates now.
 - ``bench``   benchmarks/run.py (prints and writes its table).
 """
 
@@ -117,7 +117,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def codegen(session: nox.Session) -> None:
-    """Fail (with a diff) when lrbook/_kernels.py is not what lrbook.codegen generates."""
+    """Fail (with a diff) when lrbook/kernels.py is not what lrbook.codegen generates."""
     _install(session, "symbolic")
     session.run("python", "-m", "lrbook.codegen", "--check")
 

@@ -1,7 +1,7 @@
 """lrbook: logistic regression, softmax regression and backpropagation, derived and executed.
 
 Every formula in this package is derived in :mod:`lrbook.symbolic` (SymPy),
-printed into :mod:`lrbook._kernels` by :mod:`lrbook.codegen`, and used by the
+printed into :mod:`lrbook.kernels` by :mod:`lrbook.codegen`, and used by the
 trainers in :mod:`lrbook.optim` and the estimators in :mod:`lrbook.models`.
 Importing ``lrbook`` does not import SymPy (nor matplotlib: use
 ``from lrbook import plotting`` for figures, and ``from lrbook import symbolic``

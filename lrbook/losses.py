@@ -1,6 +1,6 @@
 """Loss functions, their gradients and Hessians, for the three models of the book.
 
-Everything here is assembled from the generated kernels in :mod:`lrbook._kernels`
+Everything here is assembled from the generated kernels in :mod:`lrbook.kernels`
 (derived in :mod:`lrbook.symbolic`), the stable primitives in
 :mod:`lrbook._primitives` and matrix products: no formula is rewritten by hand.
 
@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from lrbook import _kernels as K
+from lrbook import kernels as K
 from lrbook._primitives import sigmoid, softmax
 
 __all__ = [

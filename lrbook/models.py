@@ -15,7 +15,7 @@ scikit-learn's ``LogisticRegression(C=C)`` minimises ``C * sum(loss) + ||w||^2 /
 the same problem with ``alpha = 1 / (C * n_samples)``.
 
 The loss, gradient and Hessian callables handed to :mod:`lrbook.optim` call
-the generated kernels of :mod:`lrbook._kernels` directly (the public functions
+the generated kernels of :mod:`lrbook.kernels` directly (the public functions
 of :mod:`lrbook.losses` compute the same quantities but validate their
 arguments on every call, which would cost a pass over ``X`` per step).  The
 full-batch gradient reads ``X`` once, in cache-sized row blocks; a minibatch
@@ -37,7 +37,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from lrbook import _kernels as K
+from lrbook import kernels as K
 from lrbook._primitives import log_sigmoid, log_softmax, sigmoid, softmax
 from lrbook.optim import (
     OptimizeResult,

@@ -29,8 +29,8 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.patches import Circle, FancyArrowPatch
 from numpy.typing import ArrayLike, NDArray
 
-from lrbook._kernels import bce_loss
 from lrbook._primitives import sigmoid
+from lrbook.kernels import bce_loss
 
 __all__ = [
     "CLASS_COLORS",
@@ -370,7 +370,7 @@ def plot_bce_cases(
     :math:`-\log\hat y` for a positive example (:math:`y = 1`) and
     :math:`-\log(1 - \hat y)` for a negative one (:math:`y = 0`), computed from
     the logits :math:`z = \log(\hat y / (1 - \hat y))` with the generated kernel
-    :func:`lrbook._kernels.bce_loss`.  Class ``k`` has colour ``CLASS_COLORS[k]``.
+    :func:`lrbook.kernels.bce_loss`.  Class ``k`` has colour ``CLASS_COLORS[k]``.
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ to that raw form, so every step is checked against the textbook definition;
 the code generator (:mod:`lrbook.codegen`) prints the opaque form, which maps to
 the stable NumPy primitives in :mod:`lrbook._primitives`.
 
-:data:`KERNELS` names, for each generated kernel in :mod:`lrbook._kernels`, the
+:data:`KERNELS` names, for each generated kernel in :mod:`lrbook.kernels`, the
 derivation step whose right-hand side *is* the kernel.
 
 This module imports SymPy; ``import lrbook`` never imports it.
@@ -2387,7 +2387,7 @@ class Kernel:
     Parameters
     ----------
     name : str
-        Function name in :mod:`lrbook._kernels`.
+        Function name in :mod:`lrbook.kernels`.
     derivation : str
         Key of :data:`DERIVATIONS`.
     tag : str or tuple of str
@@ -2643,7 +2643,7 @@ KERNELS: dict[str, Kernel] = {
         ),
     )
 }
-"""Kernel name -> :class:`Kernel`, in the order of :mod:`lrbook._kernels`."""
+"""Kernel name -> :class:`Kernel`, in the order of :mod:`lrbook.kernels`."""
 
 
 def kernel_reference(name: str, *arrays: Any, dps: int = 50) -> Any:

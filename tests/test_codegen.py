@@ -1,4 +1,4 @@
-"""Tests for lrbook.codegen and the generated lrbook._kernels."""
+"""Tests for lrbook.codegen and the generated lrbook.kernels."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lrbook import _kernels, codegen
+from lrbook import codegen, kernels
 from lrbook.symbolic import KERNELS, kernel_reference
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELS_FILE = ROOT / "lrbook" / "_kernels.py"
+KERNELS_FILE = ROOT / "lrbook" / "kernels.py"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -37,7 +37,7 @@ def test_stale_copy_fails_the_check_with_a_diff(tmp_path: Path) -> None:
     source = codegen.generate()
     stale = source.replace("return x0 * sigmoid(x0 * z)", "return x0 * sigmoid(z)", 1)
     assert stale != source
-    path = tmp_path / "_kernels.py"
+    path = tmp_path / "kernels.py"
     path.write_text(stale, encoding="utf-8")
     out = io.StringIO()
     assert codegen.check(path, stream=out) == 1
@@ -101,7 +101,7 @@ def test_generated_module_provenance_and_imports() -> None:
 
 
 def test_generated_module_does_not_import_sympy() -> None:
-    code = "import lrbook, lrbook._kernels, sys; assert 'sympy' not in sys.modules, 'sympy'"
+    code = "import lrbook, lrbook.kernels, sys; assert 'sympy' not in sys.modules, 'sympy'"
     proc = _run("-c", code)
     assert proc.returncode == 0, proc.stderr
 
@@ -145,7 +145,7 @@ def _random_args(name: str, rng: np.random.Generator, n: int = 12) -> tuple[np.n
 def test_kernel_matches_mpmath_at_random_points(name: str) -> None:
     rng = np.random.default_rng(sum(map(ord, name)))
     args = _random_args(name, rng)
-    got = getattr(_kernels, name)(*args)
+    got = getattr(kernels, name)(*args)
     ref = kernel_reference(name, *args, dps=50)
     gots, refs = (got, ref) if KERNELS[name].fused else ((got,), (ref,))
     assert len(gots) == len(refs)
@@ -158,7 +158,7 @@ def test_kernel_matches_mpmath_at_random_points(name: str) -> None:
 def test_kernel_preserves_float32(name: str) -> None:
     rng = np.random.default_rng(1)
     args = tuple(np.asarray(a, dtype=np.float32) for a in _random_args(name, rng))
-    out = getattr(_kernels, name)(*args)
+    out = getattr(kernels, name)(*args)
     for o in out if KERNELS[name].fused else (out,):
         assert o.dtype == np.float32
 
@@ -166,10 +166,10 @@ def test_kernel_preserves_float32(name: str) -> None:
 def test_kernels_broadcast() -> None:
     y = np.array([[0.0], [1.0]])
     z = np.linspace(-3, 3, 5)
-    assert _kernels.bce_loss(y, z).shape == (2, 5)
-    assert _kernels.bce_dz(y, z).shape == (2, 5)
+    assert kernels.bce_loss(y, z).shape == (2, 5)
+    assert kernels.bce_dz(y, z).shape == (2, 5)
     p = np.array([0.2, 0.3, 0.5])
-    blocks = _kernels.softmax_jacobian(p[:, None], p[None, :], np.eye(3))
+    blocks = kernels.softmax_jacobian(p[:, None], p[None, :], np.eye(3))
     np.testing.assert_allclose(blocks, np.diag(p) - np.outer(p, p), rtol=1e-15)
 
 
@@ -183,7 +183,7 @@ def test_binary_kernels_at_extreme_logits(name: str, label: float) -> None:
     args = (EXTREME,) if name == "bce_d2z" else (y, EXTREME)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = getattr(_kernels, name)(*args)
+        got = getattr(kernels, name)(*args)
     ref = kernel_reference(name, *args)
     assert not np.isnan(got).any()
     assert np.array_equal(np.isfinite(got), np.isfinite(ref))
@@ -195,12 +195,12 @@ def test_binary_kernels_at_extreme_logits(name: str, label: float) -> None:
 
 
 def test_binary_cross_entropy_limits_at_infinite_logits() -> None:
-    assert _kernels.bce_loss(1.0, np.inf) == 0.0
-    assert _kernels.bce_loss(0.0, np.inf) == np.inf
-    assert _kernels.bce_loss(0.0, -np.inf) == 0.0
-    assert _kernels.bce_loss(1.0, -np.inf) == np.inf
-    assert np.isnan(_kernels.bce_loss(1.0, np.nan))
-    assert np.isnan(_kernels.bce_dz(0.0, np.nan))
+    assert kernels.bce_loss(1.0, np.inf) == 0.0
+    assert kernels.bce_loss(0.0, np.inf) == np.inf
+    assert kernels.bce_loss(0.0, -np.inf) == 0.0
+    assert kernels.bce_loss(1.0, -np.inf) == np.inf
+    assert np.isnan(kernels.bce_loss(1.0, np.nan))
+    assert np.isnan(kernels.bce_dz(0.0, np.nan))
 
 
 def test_cross_entropy_with_minus_infinite_logits_is_finite_and_quiet() -> None:
@@ -208,8 +208,8 @@ def test_cross_entropy_with_minus_infinite_logits_is_finite_and_quiet() -> None:
     Y = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss = _kernels.ce_loss(Y, Z)
-        grad = _kernels.ce_dz(Y, Z)
+        loss = kernels.ce_loss(Y, Z)
+        grad = kernels.ce_dz(Y, Z)
     np.testing.assert_allclose(loss, kernel_reference("ce_loss", Y, Z), rtol=1e-12)
     # relative accuracy even for the target class where p rounds to 1: p - 1 = expm1(log p)
     np.testing.assert_allclose(grad, kernel_reference("ce_dz", Y, Z), rtol=1e-12, atol=0)
@@ -224,8 +224,8 @@ def test_cross_entropy_kernels_with_probability_rows() -> None:
     Z[3] = [60.0, -np.inf, 0.0]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss = _kernels.ce_loss(Y, Z)
-        grad = _kernels.ce_dz(Y, Z)
+        loss = kernels.ce_loss(Y, Z)
+        grad = kernels.ce_dz(Y, Z)
     np.testing.assert_allclose(loss, kernel_reference("ce_loss", Y, Z), rtol=1e-12)
     np.testing.assert_allclose(grad, kernel_reference("ce_dz", Y, Z), rtol=1e-12, atol=1e-15)
     log_p = Z[:3] - np.log(np.sum(np.exp(Z[:3]), axis=1, keepdims=True))
@@ -236,7 +236,7 @@ def test_cross_entropy_kernels_with_probability_rows() -> None:
 def test_bce_d2z_single_exponential_form_matches_two_sigmoids(z: float) -> None:
     from lrbook import sigmoid
 
-    got = _kernels.bce_d2z(np.array([z, -z]))
+    got = kernels.bce_d2z(np.array([z, -z]))
     two = sigmoid(np.array([z, -z])) * sigmoid(np.array([-z, z]))
     assert got[0] == got[1]  # even in z, exactly
     np.testing.assert_allclose(got, two, rtol=1e-14, atol=0)
@@ -257,8 +257,8 @@ def test_bce_loss_dz_equals_the_separate_kernels_exactly(dtype: type, label: flo
     y = np.full_like(z, label)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss, dz = _kernels.bce_loss_dz(y, z)
-        want_loss, want_dz = _kernels.bce_loss(y, z), _kernels.bce_dz(y, z)
+        loss, dz = kernels.bce_loss_dz(y, z)
+        want_loss, want_dz = kernels.bce_loss(y, z), kernels.bce_dz(y, z)
     assert loss.dtype == dz.dtype == dtype
     np.testing.assert_array_equal(loss, want_loss)
     np.testing.assert_array_equal(dz, want_dz)
@@ -269,9 +269,9 @@ def test_bce_loss_dz_equals_the_separate_kernels_exactly(dtype: type, label: flo
 def test_bce_loss_dz_broadcasts_like_the_separate_kernels() -> None:
     y = np.array([[0.0], [1.0]])
     z = np.linspace(-3, 3, 5)
-    loss, dz = _kernels.bce_loss_dz(y, z)
-    np.testing.assert_array_equal(loss, _kernels.bce_loss(y, z))
-    np.testing.assert_array_equal(dz, _kernels.bce_dz(y, z))
+    loss, dz = kernels.bce_loss_dz(y, z)
+    np.testing.assert_array_equal(loss, kernels.bce_loss(y, z))
+    np.testing.assert_array_equal(dz, kernels.bce_dz(y, z))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -285,8 +285,8 @@ def test_ce_loss_dz_equals_the_separate_kernels_exactly(dtype: type) -> None:
     Y[-3:] = [[0.25, 0.25, 0.25, 0.25], [0.5, 0.5, 0, 0], [1, 0, 0, 0]]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss, dz = _kernels.ce_loss_dz(Y, Z)
-        want_loss, want_dz = _kernels.ce_loss(Y, Z), _kernels.ce_dz(Y, Z)
+        loss, dz = kernels.ce_loss_dz(Y, Z)
+        want_loss, want_dz = kernels.ce_loss(Y, Z), kernels.ce_dz(Y, Z)
     assert loss.dtype == dz.dtype == dtype
     np.testing.assert_array_equal(loss, want_loss)
     np.testing.assert_array_equal(dz, want_dz)

@@ -1,4 +1,4 @@
-"""Generated kernels (lrbook._kernels): extreme logits vs mpmath, dtype, NaN, derivatives.
+"""Generated kernels (lrbook.kernels): extreme logits vs mpmath, dtype, NaN, derivatives.
 
 Every kernel is evaluated at the logits {-1e300, -1e3, -40, -37, 0, 37, 40, 1e3, 1e300, ±inf}
 with labels in {0, 1} (or one-hot rows) under ``filterwarnings = error`` and compared with
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from mp_reference import EXTREME, assert_matches, mp_of, mp_sigmoid
 
-from lrbook import _kernels as K
 from lrbook import _primitives as P
+from lrbook import kernels as K
 from lrbook.gradcheck import numerical_gradient, relative_error
 
 

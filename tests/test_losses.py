@@ -11,7 +11,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.metrics import log_loss
 
-from lrbook import _kernels as K
+from lrbook import kernels as K
 from lrbook import losses as L
 from lrbook._primitives import sigmoid, softmax
 from lrbook.gradcheck import check_gradient, numerical_gradient, relative_error

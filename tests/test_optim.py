@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from lrbook._kernels import bce_d2z, bce_dz, bce_loss
+from lrbook.kernels import bce_d2z, bce_dz, bce_loss
 from lrbook.optim import (
     DivergenceError,
     IterationInfo,

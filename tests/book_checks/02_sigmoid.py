@@ -7,10 +7,10 @@ import numpy as np
 
 def _max_slope() -> float:
     import lrbook
-    from lrbook import _kernels
+    from lrbook import kernels
 
     grid = np.linspace(-8.0, 8.0, 33)
-    return float(_kernels.sigmoid_dz_from_output(lrbook.sigmoid(grid)).max())
+    return float(kernels.sigmoid_dz_from_output(lrbook.sigmoid(grid)).max())
 
 
 def _blob_scores() -> tuple[np.ndarray, np.ndarray]:

@@ -21,9 +21,9 @@ def _loss_grad() -> tuple[float, Any]:
 
 
 def _one_example_dz() -> float:
-    from lrbook import _kernels
+    from lrbook import kernels
 
-    return float(_kernels.bce_dz(1.0, 0.8 * 1.5 + 0.4 * -0.5 - 0.3))
+    return float(kernels.bce_dz(1.0, 0.8 * 1.5 + 0.4 * -0.5 - 0.3))
 
 
 def _one_example_a() -> float:

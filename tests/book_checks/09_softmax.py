@@ -66,11 +66,11 @@ def _obj_lrbook() -> float:
 def _ce_dz_dominant() -> float:
     import numpy as np
 
-    from lrbook import _kernels
+    from lrbook import kernels
 
     z = np.array([[50.0, 0.0, 0.0]])
     y = np.array([[1.0, 0.0, 0.0]])
-    return float(_kernels.ce_dz(y, z)[0, 0])
+    return float(kernels.ce_dz(y, z)[0, 0])
 
 
 def _ce_dz_math() -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 def _bce_dz_neg() -> float:
-    from lrbook import _kernels
+    from lrbook import kernels
 
-    return float(_kernels.bce_dz(1.0, -1000.0))
+    return float(kernels.bce_dz(1.0, -1000.0))
 
 
 def _version() -> str:
