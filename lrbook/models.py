@@ -39,16 +39,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from lrbook import kernels as K
 from lrbook._primitives import log_sigmoid, log_softmax, sigmoid, softmax
-from lrbook.optim import (
-    OptimizeResult,
-    _check_int,
-    _check_learning_rate,
-    _check_lr_decay,
-    _check_tol,
-    gradient_descent,
-    newton,
-    sgd,
-)
+from lrbook._validation import check_int, check_learning_rate, check_lr_decay, check_tol
+from lrbook.optim import OptimizeResult, gradient_descent, newton, sgd
 
 __all__ = ["LinearRegression", "LogisticRegression", "MLPClassifier", "SoftmaxRegression"]
 
@@ -446,12 +438,12 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
 
     def _validate_common(self) -> None:
         _check_choice(self.solver, "solver", self._solvers)
-        _check_learning_rate(self.learning_rate)
-        _check_int(self.max_iter, "max_iter")
-        _check_int(self.batch_size, "batch_size")
-        _check_tol(self.tol)
-        _check_int(self.n_iter_no_change, "n_iter_no_change")
-        _check_lr_decay(self.lr_decay)
+        check_learning_rate(self.learning_rate)
+        check_int(self.max_iter, "max_iter")
+        check_int(self.batch_size, "batch_size")
+        check_tol(self.tol)
+        check_int(self.n_iter_no_change, "n_iter_no_change")
+        check_lr_decay(self.lr_decay)
         _check_alpha(self.alpha)
         _check_bool(self.progress, "progress")
         _check_random_state(self.random_state)
@@ -973,7 +965,7 @@ class MLPClassifier(_BaseClassifier):
         from lrbook.losses import mlp_init
 
         self._validate_common()
-        _check_int(self.hidden_units, "hidden_units")
+        check_int(self.hidden_units, "hidden_units")
         _check_choice(self.activation, "activation", ("sigmoid", "tanh"))
         X, codes, sw = self._validate_fit_data(X, y, sample_weight)
         n_classes = self.classes_.shape[0]
@@ -1101,9 +1093,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         """
         method = _check_choice(self.method, "method", ("lstsq", "normal", "gd"))
         fit_intercept = _check_bool(self.fit_intercept, "fit_intercept")
-        _check_learning_rate(self.learning_rate)
-        _check_int(self.max_iter, "max_iter")
-        _check_tol(self.tol)
+        check_learning_rate(self.learning_rate)
+        check_int(self.max_iter, "max_iter")
+        check_tol(self.tol)
         _check_bool(self.progress, "progress")
         Xa, ya = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         sw = _sample_weight(sample_weight, Xa)

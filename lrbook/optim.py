@@ -28,7 +28,6 @@ naming the learning rate.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,6 +37,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.exceptions import ConvergenceWarning
+
+from lrbook._validation import (
+    check_callback,
+    check_int,
+    check_learning_rate,
+    check_lr_decay,
+    check_tol,
+)
 
 __all__ = [
     "DivergenceError",
@@ -138,60 +145,6 @@ class OptimizeResult:
     batch_loss_history: NDArray[np.float64] | None
     grad_norm: float
     message: str = ""
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_learning_rate(learning_rate: object) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-        raise TypeError(
-            f"learning_rate must be a positive finite number, got {learning_rate!r} "
-            f"(type {type(learning_rate).__name__}); pass e.g. learning_rate=0.1"
-        )
-    lr = float(learning_rate)
-    if not (math.isfinite(lr) and lr > 0):
-        raise ValueError(
-            f"learning_rate must be a positive finite number, got learning_rate={learning_rate!r}; "
-            "pass e.g. learning_rate=0.1"
-        )
-    return lr
-
-
-def _check_int(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}, got {value!r} "
-            f"(type {type(value).__name__}); pass e.g. {name}={max(minimum, 100)}"
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
-    return int(value)
-
-
-def _check_tol(tol: object) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(
-            f"tol must be a non-negative number, got {tol!r} (type {type(tol).__name__})"
-        )
-    t = float(tol)
-    if not (t >= 0 and math.isfinite(t)):
-        raise ValueError(f"tol must be a finite number >= 0, got tol={tol!r}")
-    return t
-
-
-def _check_lr_decay(lr_decay: object) -> float:
-    if isinstance(lr_decay, bool) or not isinstance(lr_decay, numbers.Real):
-        raise TypeError(f"lr_decay must be a number >= 0, got {lr_decay!r}")
-    value = float(lr_decay)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"lr_decay must be a finite number >= 0, got lr_decay={lr_decay!r}")
-    return value
-
-
-def _check_callback(callback: object) -> None:
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable or None, got {callback!r}")
 
 
 def _start(x0: ArrayLike) -> NDArray[np.float64]:
@@ -308,10 +261,10 @@ def gradient_descent(
     >>> res.x, res.converged, res.n_iter
     (array([3., 3.]), True, 36)
     """
-    lr = _check_learning_rate(learning_rate)
-    max_iter = _check_int(max_iter, "max_iter")
-    tol = _check_tol(tol)
-    _check_callback(callback)
+    lr = check_learning_rate(learning_rate)
+    max_iter = check_int(max_iter, "max_iter")
+    tol = check_tol(tol)
+    check_callback(callback)
     x = _start(x0)
 
     loss, grad = fun(x)
@@ -453,14 +406,14 @@ def sgd(
     >>> res.x, res.converged
     (array([4.5]), True)
     """
-    n_samples = _check_int(n_samples, "n_samples")
-    batch_size = min(_check_int(batch_size, "batch_size"), n_samples)
-    lr = _check_learning_rate(learning_rate)
-    max_iter = _check_int(max_iter, "max_iter")
-    tol = _check_tol(tol)
-    n_iter_no_change = _check_int(n_iter_no_change, "n_iter_no_change")
-    lr_decay = _check_lr_decay(lr_decay)
-    _check_callback(callback)
+    n_samples = check_int(n_samples, "n_samples")
+    batch_size = min(check_int(batch_size, "batch_size"), n_samples)
+    lr = check_learning_rate(learning_rate)
+    max_iter = check_int(max_iter, "max_iter")
+    tol = check_tol(tol)
+    n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change")
+    lr_decay = check_lr_decay(lr_decay)
+    check_callback(callback)
     x = _start(x0)
     rng = np.random.default_rng(random_state)
 
@@ -631,9 +584,9 @@ def newton(
     >>> res.n_iter, bool(np.allclose(A @ res.x, b))
     (1, True)
     """
-    max_iter = _check_int(max_iter, "max_iter")
-    tol = _check_tol(tol)
-    _check_callback(callback)
+    max_iter = check_int(max_iter, "max_iter")
+    tol = check_tol(tol)
+    check_callback(callback)
     x = _start(x0)
     shape = x.shape
 
