@@ -35,12 +35,14 @@ __all__ = [
     "as_float_array",
     "check_X",
     "check_alpha",
+    "check_axis",
     "check_binary_targets",
     "check_bool",
     "check_callback",
     "check_choice",
     "check_class_targets",
     "check_finite",
+    "check_function",
     "check_int",
     "check_learning_rate",
     "check_lr_decay",
@@ -172,6 +174,14 @@ def check_callback(callback: object, name: str = "callback") -> None:
         raise TypeError(f"{name} must be callable or None, got {callback!r}")
 
 
+def check_function(value: object, name: str) -> None:
+    """A callable (a function to evaluate, never None)."""
+    if not callable(value):
+        raise TypeError(
+            f"{name} must be a function, got {name}={value!r} (type {type(value).__name__})"
+        )
+
+
 def check_bool(value: object, name: str) -> bool:
     """``True`` or ``False`` (NumPy booleans too); never a string, a number or None."""
     if not isinstance(value, bool | np.bool_):
@@ -209,6 +219,37 @@ def check_random_state(random_state: object, name: str = "random_state") -> Any:
         f"{name} must be None, an int, a numpy.random.Generator or a numpy.random.RandomState, "
         f"got {name}={random_state!r}; pass e.g. {name}=0 for reproducible results"
     )
+
+
+def check_axis(axis: object, ndim: int, name: str = "axis") -> tuple[int, ...]:
+    """An int, a tuple of distinct ints or None (every axis), as NumPy's reductions take.
+
+    Returns the axes as non-negative ints (``()`` for a 0-d array with axis None, -1 or 0).
+    """
+    if axis is None:
+        return tuple(range(ndim))
+    items = axis if isinstance(axis, tuple) else (axis,)
+    if not items or not all(
+        isinstance(a, numbers.Integral) and not isinstance(a, bool | np.bool_) for a in items
+    ):
+        raise TypeError(
+            f"{name} must be an int, a non-empty tuple of ints or None, got {name}={axis!r}"
+        )
+    if ndim == 0:
+        if all(int(a) in (0, -1) for a in items):
+            return ()
+        raise ValueError(f"{name}={axis!r} is out of bounds for a 0-d input; use {name}=None")
+    out = []
+    for a in items:
+        if not -ndim <= int(a) < ndim:
+            raise ValueError(
+                f"{name}={axis!r} is out of bounds for an input with {ndim} dimension(s); "
+                f"use an axis in [{-ndim}, {ndim - 1}] or {name}=None"
+            )
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}={axis!r} repeats an axis")
+    return tuple(out)
 
 
 def check_range(value: object, name: str) -> tuple[float, float]:

@@ -397,7 +397,7 @@ def test_network_diagram_counts(ax, n_in, n_hid, n_out):
 def test_network_without_labels_and_bad_sizes(ax):
     plotting.plot_network(3, 2, 2, ax, labels=False)
     assert len(ax.texts) == 0
-    with pytest.raises(ValueError, match="n_hidden must be >= 1"):
+    with pytest.raises(ValueError, match="n_hidden must be an integer >= 1"):
         plotting.plot_network(2, 0, 1, ax)
     with pytest.raises(TypeError, match="n_inputs must be an int"):
         plotting.plot_network(2.0, 3, 1, ax)
