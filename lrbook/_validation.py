@@ -446,7 +446,8 @@ def weights_mean_one(sw: FloatArray) -> FloatArray:
     Weights whose sum overflows (e.g. all 1e308) are first divided by their maximum,
     so the result is always finite.
     """
-    total = float(np.sum(sw, dtype=np.float64))
+    with np.errstate(over="ignore"):  # an overflowing sum is handled just below
+        total = float(np.sum(sw, dtype=np.float64))
     if not math.isfinite(total):
         sw = sw / sw.max()
         total = float(np.sum(sw, dtype=np.float64))
