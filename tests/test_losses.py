@@ -623,3 +623,60 @@ def test_overflowing_logits_are_reported():
     X = np.full((3, 2), 1e300)
     with pytest.raises(ValueError, match=r"overflowed.*standardise X"):
         L.logistic_loss_grad(np.array([0.0, 1e300, 1e300]), X, Y3)
+
+
+# ------------------------------------------------------------------ edge cases
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: L.binary_cross_entropy([], []),
+        lambda: L.cross_entropy(np.zeros(0, dtype=int), np.zeros((0, 3))),
+    ],
+)
+def test_empty_input_is_a_value_error_naming_the_logits(call):
+    with pytest.raises(ValueError, match="logits is empty"):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"alpha": True}, TypeError, "alpha=True"),
+        ({"alpha": "0.5"}, TypeError, "alpha='0.5'"),
+        ({"alpha": np.nan}, ValueError, "alpha=nan"),
+        ({"fit_intercept": "no"}, TypeError, "fit_intercept='no'"),
+        ({"fit_intercept": 0}, TypeError, "fit_intercept=0"),
+    ],
+)
+@pytest.mark.parametrize("fn", ["logistic_loss_grad", "logistic_hessian"])
+def test_booleans_and_strings_are_never_numbers_or_flags(kwargs, exc, match, fn):
+    X, y, _, _ = make_data(10, 2, seed=0)
+    args = (np.zeros(3), X, y) if fn == "logistic_loss_grad" else (np.zeros(3), X)
+    with pytest.raises(exc, match=match):
+        getattr(L, fn)(*args, **kwargs)
+
+
+def test_mlp_alpha_and_activation_are_checked_like_everywhere_else():
+    params = L.mlp_init(2, 3, 1, random_state=0)
+    X = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(TypeError, match="alpha=True"):
+        L.mlp_loss_grad(params, X, y, alpha=True)
+    with pytest.raises(ValueError, match="activation must be one of 'sigmoid', 'tanh'"):
+        L.mlp_loss_grad(params, X, y, activation="relu")
+
+
+def test_mlp_init_accepts_a_numpy_random_state():
+    a = L.mlp_init(2, 3, 1, random_state=np.random.RandomState(0))
+    b = L.mlp_init(2, 3, 1, random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(a["W1"], b["W1"])
+    assert not np.array_equal(
+        a["W1"], L.mlp_init(2, 3, 1, random_state=np.random.RandomState(1))["W1"]
+    )
+
+
+def test_mean_loss_with_weights_whose_sum_overflows():
+    y = np.array([0, 1, 1])
+    z = np.array([0.5, -1.0, 2.0])
+    huge = L.binary_cross_entropy(y, z, sample_weight=np.full(3, 1e308))
+    assert huge == pytest.approx(L.binary_cross_entropy(y, z), rel=1e-12)

@@ -279,7 +279,12 @@ def test_fitted_attributes():
     assert soft.coef_.shape == (3, 4)
     assert soft.intercept_.shape == (3,)
     assert soft.n_features_in_ == 4
-    assert soft.intercept_.sum() == pytest.approx(0, abs=1e-12)
+    # the reported (centred) parameters are the optimiser's: same loss, zero gradient
+    params = np.vstack([soft.intercept_, soft.coef_.T])
+    loss, grad = losses.softmax_loss_grad(params, X, y, alpha=0.01)
+    assert loss == pytest.approx(soft.loss_curve_[-1], rel=1e-12)
+    assert np.abs(grad).max() <= soft.tol
+    assert abs(soft.intercept_.sum()) < 1e-12
     assert len(soft.loss_curve_) == soft.n_iter_ + 1
     assert soft.batch_loss_curve_ is None
     binary = LogisticRegression(fit_intercept=False).fit(*_data())
@@ -473,3 +478,94 @@ def test_linear_regression_weights_and_no_intercept():
         )
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
         assert a.intercept_ == 0.0
+
+
+# ============================================================================ edge cases
+
+
+@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize(
+    ("param", "value", "exc"),
+    [
+        ("fit_intercept", "no", TypeError),
+        ("fit_intercept", 1, TypeError),
+        ("alpha", True, TypeError),
+        ("alpha", "0.5", TypeError),
+        ("alpha", np.nan, ValueError),
+        ("progress", "yes", TypeError),
+        ("random_state", "0", TypeError),
+        ("random_state", 1.5, TypeError),
+    ],
+)
+def test_bad_hyperparameters_are_refused_naming_them(Est, param, value, exc):
+    est = Est()
+    if param not in est.get_params():
+        pytest.skip(f"{Est.__name__} has no {param}")
+    X, y = _data()
+    with pytest.raises(exc, match=param):
+        est.set_params(**{param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+def test_random_state_accepts_a_numpy_random_state(Est):
+    X, y = _data()
+    kw = {"solver": "sgd", "max_iter": 5, "tol": 0.0} if Est is not MLPClassifier else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = _quiet(Est(**kw, random_state=np.random.RandomState(3))).fit(X, y)
+        b = _quiet(Est(**kw, random_state=np.random.RandomState(3))).fit(X, y)
+    if Est is not MLPClassifier:
+        assert a.score(X, y) > 0.8
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = _quiet(Est(**kw, random_state=np.random.RandomState(4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        c.fit(X, y)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))  # the seed is used
+
+
+@pytest.mark.parametrize("Est", ALL)
+def test_float32_input_stays_float32(Est):
+    X, y = _data()
+    X32 = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kw = {"random_state": 0} if Est is MLPClassifier else {}
+        est = _quiet(Est(**kw)).fit(X32, y)
+        ref = _quiet(Est(**kw)).fit(X, y)
+    coefs = est.coefs_ if Est is MLPClassifier else [est.coef_]
+    assert all(c.dtype == np.float32 for c in coefs)
+    if Est is LinearRegression:
+        assert est.predict(X32).dtype == np.float32
+        np.testing.assert_allclose(est.predict(X32), ref.predict(X), rtol=1e-4, atol=1e-4)
+    else:
+        assert est.predict_proba(X32).dtype == np.float32
+        np.testing.assert_allclose(est.predict_proba(X32), ref.predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("Est", ALL)
+def test_sample_weights_whose_sum_overflows_fit_like_equal_weights(Est):
+    X, y = _data()
+    huge = np.full(len(X), 1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kw = {"random_state": 0} if Est is MLPClassifier else {}
+        a = _quiet(Est(**kw)).fit(X, y, sample_weight=huge)
+        b = _quiet(Est(**kw)).fit(X, y)
+    coef_a = a.coefs_[1] if Est is MLPClassifier else a.coef_
+    coef_b = b.coefs_[1] if Est is MLPClassifier else b.coef_
+    assert np.abs(coef_a).max() > 0.1  # not the zero model
+    np.testing.assert_allclose(coef_a, coef_b, rtol=1e-8, atol=1e-10)
+
+
+def test_linear_regression_gd_uses_sample_weight():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = X @ [1.0, -1.0] + np.where(X[:, 0] > 0, 3.0, 0.0) + 0.1 * rng.normal(size=80)
+    sw = np.where(X[:, 0] > 0, 5.0, 0.2)
+    gd = LinearRegression(method="gd", learning_rate=0.2, max_iter=5000, tol=1e-10)
+    gd.fit(X, y, sample_weight=sw)
+    exact = LinearRegression(method="lstsq").fit(X, y, sample_weight=sw)
+    unweighted = LinearRegression(method="lstsq").fit(X, y)
+    np.testing.assert_allclose(gd.coef_, exact.coef_, rtol=1e-6)
+    assert np.abs(exact.coef_ - unweighted.coef_).max() > 0.1  # the weights matter here

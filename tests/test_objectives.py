@@ -56,7 +56,9 @@ def test_linear_objective_loss_gradient_and_hessian(multinomial, fit_intercept, 
     def f(v):
         return obj.fun(v.reshape(params.shape))[0]
 
-    result = check_gradient(f, lambda v: obj.fun(v.reshape(params.shape))[1].ravel(), params.ravel())
+    result = check_gradient(
+        f, lambda v: obj.fun(v.reshape(params.shape))[1].ravel(), params.ravel()
+    )
     assert result.passed, str(result)
     assert grad.shape == params.shape
     H = obj.hess(params)
@@ -64,8 +66,9 @@ def test_linear_objective_loss_gradient_and_hessian(multinomial, fit_intercept, 
     assert relative_error(H[0], H_fd.ravel()) < 1e-6
     rows = np.stack(
         [
-            numerical_gradient(lambda v, i=i: obj.fun(v.reshape(params.shape))[1].ravel()[i], params)
-            .ravel()
+            numerical_gradient(
+                lambda v, i=i: obj.fun(v.reshape(params.shape))[1].ravel()[i], params
+            ).ravel()
             for i in range(params.size)
         ]
     )
