@@ -46,10 +46,12 @@ __all__ = [
     "check_int",
     "check_learning_rate",
     "check_lr_decay",
+    "check_points",
     "check_random_state",
     "check_range",
     "check_real",
     "check_tol",
+    "check_vector",
     "check_weights",
     "validate_params",
 ]
@@ -316,6 +318,38 @@ def check_X(X: ArrayLike, name: str = "X", check_finite_values: bool = True) -> 
         raise ValueError(f"{name} has 0 samples (shape {arr.shape}); at least one is required")
     if check_finite_values:
         check_finite(arr, name)
+    return arr
+
+
+def check_vector(
+    values: ArrayLike, name: str, *, allow_nonfinite: bool = False
+) -> NDArray[np.float64]:
+    """A non-empty 1-D real array (a row or column of a 2-D array is flattened) as float64."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; pass at least one value")
+    if not allow_nonfinite and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; pass finite values")
+    return arr
+
+
+def check_points(values: ArrayLike, name: str, what: str, hint: str) -> NDArray[np.float64]:
+    """A non-empty finite real array of shape (n, 2), e.g. points of a plane or a 2-D path."""
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must have shape {what}, got {arr.shape}; {hint}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or inf; pass finite values")
     return arr
 
 

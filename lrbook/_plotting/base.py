@@ -8,6 +8,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
+from lrbook._validation import check_points, check_vector
+
 #: Colour of class k is ``CLASS_COLORS[k % 8]`` (Okabe-Ito palette).
 CLASS_COLORS: tuple[str, ...] = (
     "#0072B2",  # blue
@@ -51,33 +53,19 @@ def _is_3d(ax: Axes) -> bool:
     return getattr(ax, "name", "") == "3d"
 
 
-def _as_1d(values: ArrayLike, name: str, *, allow_nonfinite: bool = False) -> NDArray[np.float64]:
-    arr = np.asarray(values)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64).ravel() if arr.ndim == 2 and 1 in arr.shape else arr
-    arr = np.asarray(arr, dtype=np.float64)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; pass at least one value")
-    if not allow_nonfinite and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf; pass finite values")
-    return arr
-
-
-def _check_path(path: ArrayLike) -> NDArray[np.float64]:
-    p = np.asarray(path, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != 2 or p.shape[0] == 0:
-        raise ValueError(
-            f"path must have shape (n_steps, 2) (one row of (w1, w2) per step), got {p.shape}; "
-            "stack the iterates with np.array(history)"
-        )
-    if not np.all(np.isfinite(p)):
-        raise ValueError("path contains NaN or inf (a diverged run?); plot its finite prefix")
-    return p
-
-
 def _moving_average(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     c = np.cumsum(np.insert(x, 0, 0.0))
     return (c[window:] - c[:-window]) / window
+
+
+def _as_1d(values: ArrayLike, name: str, *, allow_nonfinite: bool = False) -> NDArray[np.float64]:
+    return check_vector(values, name, allow_nonfinite=allow_nonfinite)
+
+
+def _check_path(path: ArrayLike) -> NDArray[np.float64]:
+    return check_points(
+        path,
+        "path",
+        "(n_steps, 2) (one row of (w1, w2) per step)",
+        "stack the iterates with np.array(history); plot the finite prefix of a diverged run",
+    )

@@ -23,7 +23,7 @@ from lrbook._plotting.base import (
     _new_axes,
 )
 from lrbook._primitives import sigmoid
-from lrbook._validation import check_int, check_range
+from lrbook._validation import check_int, check_points, check_range
 
 
 # ---------------------------------------------------------------------------
@@ -184,18 +184,12 @@ def plot_linear_fit(
 # decision boundaries
 # ---------------------------------------------------------------------------
 def _check_X2(X: ArrayLike) -> NDArray[np.float64]:
-    arr = np.asarray(X)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"X must be a real numeric array, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0:
-        raise ValueError(
-            f"X must have shape (n_samples, 2) to draw a 2-D decision boundary, got {arr.shape}; "
-            "pick two features, e.g. lrbook.datasets.load_iris(features=(2, 3))"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("X contains NaN or inf")
-    return arr
+    return check_points(
+        X,
+        "X",
+        "(n_samples, 2) to draw a 2-D decision boundary",
+        "pick two features, e.g. lrbook.datasets.load_iris(features=(2, 3))",
+    )
 
 
 def _evaluate_model(
