@@ -124,8 +124,8 @@ class Family:
 
 BINARY = Family(
     "binary",
-    loss=lambda T, Z: K.bce_loss(T, Z),
-    loss_dz=lambda T, Z: K.bce_loss_dz(T, Z),  # loss and sigmoid(z) - y, one exp
+    loss=K.bce_loss,
+    loss_dz=K.bce_loss_dz,  # loss and sigmoid(z) - y, one exp
     hess_weights=_binary_hess_weights,
     redundant_last=False,
     proba=_binary_proba,
@@ -135,8 +135,8 @@ BINARY = Family(
 
 MULTINOMIAL = Family(
     "multinomial",
-    loss=lambda T, Z: K.ce_loss(T, Z),
-    loss_dz=lambda T, Z: K.ce_loss_dz(T, Z),  # loss and softmax(Z) - Y, one log_softmax
+    loss=K.ce_loss,
+    loss_dz=K.ce_loss_dz,  # loss and softmax(Z) - Y, one log_softmax
     hess_weights=_softmax_hess_weights,
     redundant_last=True,
     proba=lambda Z: softmax(Z, axis=1),
@@ -245,15 +245,15 @@ class LinearObjective:
         # np.add.reduce do the same BLAS/pairwise arithmetic as matmul and .sum() with less
         # dispatch overhead (same numbers), and one fused kernel gives loss and residual.
         fi = self.fit_intercept
-        W = params[fi:] if fi else params
-        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf/overflow: see below
-            zb = Xb.dot(W) if zb is None else Xb.dot(W, out=zb)
-            if fi:
-                np.add(zb, params[0], out=zb)
-            # One cheap pass: a finite sum means finite logits; otherwise look closely
-            # (the sum of finite logits can still overflow).
-            if self.check_logits and not np.isfinite(zb.sum()) and not np.isfinite(zb).all():
-                _raise_nonfinite_logits(self.X)
+        if self.check_logits:
+            with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf/overflow: see below
+                zb = self._logits(params, Xb, zb)
+                # One cheap pass: a finite sum means finite logits; otherwise look closely
+                # (the sum of finite logits can still overflow).
+                if not np.isfinite(zb.sum()) and not np.isfinite(zb).all():
+                    _raise_nonfinite_logits(self.X)
+        else:
+            zb = self._logits(params, Xb, zb)
         lb, rb = self.family.loss_dz(Tb, zb)
         if swb is not None:
             rb *= swb if rb.ndim == 1 else swb[:, None]
@@ -263,6 +263,13 @@ class LinearObjective:
         if fi:
             grad[0] = _add_reduce(rb, axis=0)
         return zb, float(_add_reduce(lb)), grad
+
+    def _logits(self, params: FloatArray, Xb: FloatArray, zb: FloatArray | None) -> FloatArray:
+        W = params[self.fit_intercept :] if self.fit_intercept else params
+        zb = Xb.dot(W) if zb is None else Xb.dot(W, out=zb)
+        if self.fit_intercept:
+            np.add(zb, params[0], out=zb)
+        return zb
 
     def _penalise(self, params: FloatArray, loss: float, grad: FloatArray) -> float:
         if self.alpha:

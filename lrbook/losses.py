@@ -444,7 +444,7 @@ def mlp_init(
         Hidden units ``h``.
     n_outputs : int
         ``1`` for a sigmoid output (two classes), ``K >= 2`` for softmax.
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seed for :func:`numpy.random.default_rng`; the same seed gives the same weights.
 
     Returns

@@ -387,7 +387,7 @@ _LINEAR_PARAMS_DOC = """
         reaches a noisy neighbourhood of the optimum; a decaying one converges.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seeds the ``"sgd"`` shuffles; the same seed gives bit-identical fits.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
@@ -553,7 +553,7 @@ class MLPClassifier(_BaseClassifier):
     lr_decay : float, default=0.0
         ``"sgd"`` step-size schedule ``learning_rate / (1 + lr_decay * (e - 1))``
         in epoch ``e``.
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seeds the initial weights and the SGD shuffles.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
