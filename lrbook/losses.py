@@ -428,7 +428,7 @@ def mlp_init(
     n_features: int,
     hidden_units: int,
     n_outputs: int,
-    random_state: int | np.random.Generator | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
 ) -> dict[str, FloatArray]:
     """Random initial parameters of a one-hidden-layer network (Glorot uniform).
 

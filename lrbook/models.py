@@ -247,7 +247,7 @@ class _LinearClassifier(_BaseClassifier):
         n_iter_no_change: int = 5,
         lr_decay: float = 0.0,
         fit_intercept: bool = True,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         progress: bool = False,
     ) -> None:
         self.solver = solver
@@ -603,7 +603,7 @@ class MLPClassifier(_BaseClassifier):
         tol: float = 1e-4,
         n_iter_no_change: int = 5,
         lr_decay: float = 0.0,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         progress: bool = False,
     ) -> None:
         self.hidden_units = hidden_units
