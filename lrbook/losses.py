@@ -1,6 +1,8 @@
 """Loss functions, their gradients and Hessians, for the three models of the book.
 
-Everything here is assembled from the generated kernels in :mod:`lrbook.kernels`
+Each function validates its arguments, then calls the one implementation of the
+objectives (``lrbook._objectives``, which the estimators of :mod:`lrbook.models`
+use too). That is assembled from the generated kernels in :mod:`lrbook.kernels`
 (derived in :mod:`lrbook.symbolic`), the stable primitives in
 :mod:`lrbook._primitives` and matrix products: no formula is rewritten by hand.
 

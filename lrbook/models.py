@@ -15,7 +15,7 @@ scikit-learn's ``LogisticRegression(C=C)`` minimises ``C * sum(loss) + ||w||^2 /
 the same problem with ``alpha = 1 / (C * n_samples)``.
 
 The loss, gradient and Hessian callables handed to :mod:`lrbook.optim` are
-those of :mod:`lrbook._objectives`, the one implementation that
+those of ``lrbook._objectives``, the one implementation that
 :mod:`lrbook.losses` calls too (validated once here, at ``fit``, instead of on
 every call).  The full-batch gradient reads ``X`` once, in cache-sized row
 blocks; a minibatch gradient touches only the rows of its batch.
