@@ -147,30 +147,44 @@ def test_sample_weights_whose_sum_overflows_are_rescaled():
     np.testing.assert_allclose(huge[1], plain[1], rtol=1e-12)
 
 
+def _every_loss(family_name, X, y):
+    """The first loss each public entry point computes, for one family of models."""
+    mlp = {"hidden_units": 2, "max_iter": 1, "random_state": 0, "alpha": 0.0}
+    init = losses.mlp_init(X.shape[1], 2, 1 if family_name == "BINARY" else 3, random_state=0)
+    if family_name == "BINARY":
+        return [
+            losses.logistic_loss_grad(np.zeros(3), X, y)[0],
+            losses.binary_cross_entropy(y, X[:, 0]),
+            losses.mlp_loss_grad(init, X, y)[0],
+            LogisticRegression(solver="gd", max_iter=1).fit(X, y).loss_curve_[0],
+            MLPClassifier(**mlp).fit(X, y).loss_curve_[0],
+        ]
+    return [
+        losses.softmax_loss_grad(np.ones((3, 3)), X, y)[0],
+        losses.cross_entropy(y, X @ np.ones((2, 3))),
+        losses.mlp_loss_grad(init, X, y)[0],
+        SoftmaxRegression(solver="gd", max_iter=1).fit(X, y).loss_curve_[0],
+        MLPClassifier(**mlp).fit(X, y).loss_curve_[0],
+    ]
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_patching_the_objective_changes_losses_and_models(monkeypatch):
-    # every binary loss goes through O.BINARY: doubling its kernel doubles them all
+@pytest.mark.parametrize("family_name", ["BINARY", "MULTINOMIAL"])
+def test_patching_the_objective_changes_losses_and_models(monkeypatch, family_name):
+    # every loss of a family goes through its record: doubling its kernels doubles them all,
+    # in lrbook.losses and in lrbook.models alike
     rng = np.random.default_rng(1)
     X = rng.normal(size=(30, 2))
-    y = (X[:, 0] > 0).astype(int)
-    params = np.zeros(3)
-    before = (
-        losses.logistic_loss_grad(params, X, y)[0],
-        losses.binary_cross_entropy(y, X[:, 0]),
-        LogisticRegression(solver="gd", max_iter=2).fit(X, y).loss_curve_[0],
-    )
-    original = O.BINARY
+    y = (X[:, 0] > 0).astype(int) + (family_name == "MULTINOMIAL") * (X[:, 1] > 0)
+    before = _every_loss(family_name, X, y)
+    original = getattr(O, family_name)
     doubled = dataclasses.replace(
         original,
         loss=lambda T, Z: 2 * original.loss(T, Z),
         loss_dz=lambda T, Z: tuple(2 * a for a in original.loss_dz(T, Z)),
     )
-    monkeypatch.setattr(O, "BINARY", doubled)
-    after = (
-        losses.logistic_loss_grad(params, X, y)[0],
-        losses.binary_cross_entropy(y, X[:, 0]),
-        LogisticRegression(solver="gd", max_iter=2).fit(X, y).loss_curve_[0],
-    )
+    monkeypatch.setattr(O, family_name, doubled)
+    after = _every_loss(family_name, X, y)
     np.testing.assert_allclose(after, 2 * np.array(before), rtol=1e-12)
 
 
