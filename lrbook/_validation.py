@@ -46,6 +46,7 @@ __all__ = [
     "check_int",
     "check_learning_rate",
     "check_lr_decay",
+    "check_numbers",
     "check_points",
     "check_random_state",
     "check_range",
@@ -266,6 +267,22 @@ def check_range(value: object, name: str) -> tuple[float, float]:
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"{name} must be finite with low < high, got {name}={value!r}")
     return lo, hi
+
+
+def check_numbers(value: object, name: str) -> list[float]:
+    """None, a real number or a sequence of real numbers -> list of finite floats."""
+    if value is None:
+        return []
+    values = [value] if _is_real(value) else value
+    if isinstance(values, str | bytes) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{name} must be a number or a sequence of numbers, got {name}={value!r}")
+    items = list(values)
+    if not all(_is_real(v) for v in items):
+        raise TypeError(f"{name} must be a number or a sequence of numbers, got {name}={value!r}")
+    out = [float(v) for v in items]
+    if not all(math.isfinite(v) for v in out):
+        raise ValueError(f"{name} must be finite, got {name}={value!r}")
+    return out
 
 
 def validate_params(params: Mapping[str, Any], constraints: Constraints) -> dict[str, Any]:

@@ -541,6 +541,8 @@ def test_curves_without_visible_labels_draw_no_legend(ax):
         (([0.0, 1.0], {"a": [1.0, 2.0, 3.0]}), {}, ValueError, r"curves\['a'\] has 3 values"),
         (([0.0, np.nan], {"a": [1.0, 2.0]}), {}, ValueError, "x contains NaN"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"hline": "zero"}, TypeError, "hline"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"hline": ["1.0"]}, TypeError, "hline"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"vline": True}, TypeError, "vline"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"vline": [np.inf]}, ValueError, "vline must be finite"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"ylim": (1, 0)}, ValueError, "ylim"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"logy": True, "ylim": (0, 1)}, ValueError, "logy"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from lrbook._plotting.base import (
     _moving_average,
     _new_axes,
 )
-from lrbook._validation import check_int, check_range
+from lrbook._validation import check_int, check_numbers, check_range
 from lrbook.losses import binary_cross_entropy
 
 
@@ -111,22 +110,6 @@ def plot_loss_curve(
     return ax
 
 
-def _check_lines(value: Any, name: str) -> list[float]:
-    """None, a number or a sequence of numbers -> list of finite floats (reference lines)."""
-    if value is None:
-        return []
-    values = [value] if isinstance(value, numbers.Real) else value
-    try:
-        out = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise TypeError(
-            f"{name} must be a number or a sequence of numbers, got {value!r}"
-        ) from None
-    if not all(np.isfinite(out)):
-        raise ValueError(f"{name} must be finite, got {name}={value!r}")
-    return out
-
-
 # ---------------------------------------------------------------------------
 # generic curves
 # ---------------------------------------------------------------------------
@@ -213,8 +196,8 @@ def plot_curves(
         if logy:
             ys = np.where(ys > 0, ys, np.nan)
         lines.append((str(name), ys))
-    h_lines = _check_lines(hline, "hline")
-    v_lines = _check_lines(vline, "vline")
+    h_lines = check_numbers(hline, "hline")
+    v_lines = check_numbers(vline, "vline")
     limits = None if ylim is None else check_range(ylim, "ylim")
     if logy and limits is not None and limits[0] <= 0:
         raise ValueError(f"logy=True needs ylim with a positive low end, got ylim={ylim!r}")
