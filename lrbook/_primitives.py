@@ -20,23 +20,55 @@ Why not the textbook formulas?
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from lrbook._validation import as_float_array, check_axis, check_bool
 
 __all__ = ["log_sigmoid", "log_softmax", "logsumexp", "sigmoid", "softmax", "softplus"]
 
 
 def _float_array(x: ArrayLike) -> NDArray[np.floating]:
-    """Return ``x`` as a floating array, keeping float16/32/64 and promoting ints to float64."""
-    arr = np.asarray(x)
-    if arr.dtype.kind == "f":
-        return arr
-    if arr.dtype.kind in "biu":
-        return arr.astype(np.float64)
-    raise TypeError(
-        f"expected a real numeric array, got dtype {arr.dtype!s}; "
-        "convert it with np.asarray(x, dtype=float)"
-    )
+    return as_float_array(x, "z")
+
+
+def _along(
+    z: NDArray[np.floating],
+    axis: int | tuple[int, ...] | None,
+    fn: Callable[[NDArray[np.floating]], NDArray[np.floating]],
+    *,
+    reduce: bool = False,
+    keepdims: bool = False,
+) -> NDArray[np.floating]:
+    """Apply ``fn`` (which works along the last axis) along ``axis`` of ``z``.
+
+    The one axis contract of the reductions here, as NumPy's: ``axis`` is an int, a
+    tuple of ints or None (every axis); a 0-d input is one value. The axes are moved
+    to the end and merged into one (no copy for the common ``axis=-1``). With
+    ``reduce``, ``fn`` returns the last axis reduced to length one (``keepdims``
+    then says whether the reduced axes stay).
+    """
+    if axis == -1 and type(axis) is int and z.ndim and not reduce:
+        return fn(z)  # the common case (the kernels' class axis), without any bookkeeping
+    axes = check_axis(axis, z.ndim)
+    if z.ndim == 0:
+        return fn(z.reshape(1)).reshape(())
+    rest = [a for a in range(z.ndim) if a not in axes]
+    if list(axes) == [z.ndim - 1]:
+        moved = z
+    else:
+        moved = np.transpose(z, [*rest, *axes]).reshape([z.shape[a] for a in rest] + [-1])
+    out = fn(moved)
+    if reduce:
+        kept = [1 if a in axes else z.shape[a] for a in range(z.ndim)]
+        out = out.reshape(kept)
+        return out if keepdims else out.reshape([z.shape[a] for a in rest])
+    if moved is z:
+        return out
+    out = out.reshape([z.shape[a] for a in rest] + [z.shape[a] for a in axes])
+    return np.transpose(out, np.argsort([*rest, *axes]))
 
 
 def _exp_minus_abs(z: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -139,7 +171,9 @@ def log_sigmoid(z: ArrayLike) -> NDArray[np.floating]:
     return out
 
 
-def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[np.floating]:
+def logsumexp(
+    z: ArrayLike, axis: int | tuple[int, ...] | None = -1, keepdims: bool = False
+) -> NDArray[np.floating]:
     """``log(sum(exp(z), axis))`` computed with the max-shift, so ``exp`` never overflows.
 
     ``logsumexp(z) = m + log(sum(exp(z - m)))`` with ``m = max(z)``; the shift is
@@ -149,8 +183,9 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     Parameters
     ----------
     z : array-like of shape (..., K)
-    axis : int, default=-1
-        Axis to reduce.
+    axis : int, tuple of ints or None, default=-1
+        Axis or axes to reduce (None: every axis), as in NumPy's reductions; a 0-d
+        ``z`` is one value.
     keepdims : bool, default=False
         Keep the reduced axis with length one.
 
@@ -167,33 +202,35 @@ def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> NDArray[n
     1000.6931471805599
     """
     z = _float_array(z)
-    m = np.max(z, axis=axis, keepdims=True)
+    return _along(z, axis, _logsumexp_last, reduce=True, keepdims=check_bool(keepdims, "keepdims"))
+
+
+def _logsumexp_last(z: NDArray[np.floating]) -> NDArray[np.floating]:
+    m = np.max(z, axis=-1, keepdims=True)
     if np.isfinite(m).all():
         # Common case: every row has a finite max, so the shifted sum is in [1, K].
         e = np.subtract(z, m)
         np.exp(e, out=e)
-        out = np.sum(e, axis=axis, keepdims=True)
+        out = np.sum(e, axis=-1, keepdims=True)
         np.log(out, out=out)
         out += m
     else:
         # A row whose max is +-inf (or NaN) cannot be shifted by it: shift by 0 instead.
         m = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
         with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf for -inf rows
-            out = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
-    if not keepdims:
-        out = np.squeeze(out, axis=axis)
+            out = np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)) + m
     return out.astype(z.dtype, copy=False)
 
 
-def _shift_rows(z: NDArray[np.floating], axis: int) -> tuple[NDArray[np.floating], np.ndarray]:
-    """Return ``(z - max(z), max(z))`` along ``axis``, safe for infinite rows.
+def _shift_rows(z: NDArray[np.floating]) -> tuple[NDArray[np.floating], np.ndarray]:
+    """Return ``(z - max(z), max(z))`` along the last axis, safe for infinite rows.
 
     A row whose maximum is ``+inf`` is replaced by its limit: 0 on the ``+inf``
     entries and ``-inf`` elsewhere (softmax tends to ``1/count`` on the ``+inf``
     entries and 0 on the rest). Rows whose maximum is ``-inf`` or NaN are not
     shifted, so an all ``-inf`` row stays ``-inf`` and NaN stays NaN.
     """
-    m = np.max(z, axis=axis, keepdims=True)
+    m = np.max(z, axis=-1, keepdims=True)
     if np.isfinite(m).all():  # common case: a plain shift by the (finite) row maxima
         return np.subtract(z, m), m
     shift = np.where(np.isfinite(m), m, 0).astype(z.dtype, copy=False)
@@ -202,7 +239,7 @@ def _shift_rows(z: NDArray[np.floating], axis: int) -> tuple[NDArray[np.floating
     return shifted.astype(z.dtype, copy=False), m
 
 
-def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+def log_softmax(z: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> NDArray[np.floating]:
     """Log-probabilities ``z - logsumexp(z)``, accurate even when they are tiny.
 
     Computed as ``(z - m) - log1p(sum_{j != argmax} exp(z_j - m))``: leaving
@@ -213,7 +250,9 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     Parameters
     ----------
     z : array-like of shape (..., K)
-    axis : int, default=-1
+    axis : int, tuple of ints or None, default=-1
+        Axis or axes that make up one distribution (None: all of ``z``); a 0-d ``z``
+        is one value.
 
     Returns
     -------
@@ -228,32 +267,35 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> float(log_softmax(np.array([40.0, 0.0]))[0])
     -4.248354255291589e-18
     """
-    z = _float_array(z)
-    shifted, m = _shift_rows(z, axis)
+    return _along(_float_array(z), axis, _log_softmax_last)
+
+
+def _log_softmax_last(z: NDArray[np.floating]) -> NDArray[np.floating]:
+    shifted, m = _shift_rows(z)
     if np.isfinite(m).all():
         # Common case (every row max finite): the max entry of each row is exactly 0 after
         # the shift, its exp exactly 1; log1p of the sum of the others.
         e = np.exp(shifted)
-        np.put_along_axis(e, np.argmax(shifted, axis=axis, keepdims=True), 0, axis=axis)
-        log_sum = np.sum(e, axis=axis, keepdims=True)
+        np.put_along_axis(e, np.argmax(shifted, axis=-1, keepdims=True), 0, axis=-1)
+        log_sum = np.sum(e, axis=-1, keepdims=True)
         np.log1p(log_sum, out=log_sum)
         shifted -= log_sum
         return shifted
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.exp(shifted)
         rest = e.copy()
-        np.put_along_axis(rest, np.argmax(shifted, axis=axis, keepdims=True), 0, axis=axis)
+        np.put_along_axis(rest, np.argmax(shifted, axis=-1, keepdims=True), 0, axis=-1)
         # NaN rows (argmax would drop the NaN) and all -inf rows keep the plain log of the sum.
         plain = np.isnan(m) | np.isneginf(m)
         log_sum = np.where(
             plain,
-            np.log(np.sum(e, axis=axis, keepdims=True)),
-            np.log1p(np.sum(rest, axis=axis, keepdims=True)),
+            np.log(np.sum(e, axis=-1, keepdims=True)),
+            np.log1p(np.sum(rest, axis=-1, keepdims=True)),
         )
         return (shifted - log_sum).astype(z.dtype, copy=False)
 
 
-def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
+def softmax(z: ArrayLike, axis: int | tuple[int, ...] | None = -1) -> NDArray[np.floating]:
     """Softmax ``exp(z) / sum(exp(z))`` with the max-shift; rows sum to one.
 
     A row containing ``+inf`` gives its limit (equal shares on the ``+inf``
@@ -262,7 +304,9 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     Parameters
     ----------
     z : array-like of shape (..., K)
-    axis : int, default=-1
+    axis : int, tuple of ints or None, default=-1
+        Axis or axes that make up one distribution (None: all of ``z``); a 0-d ``z``
+        is one value.
 
     Returns
     -------
@@ -277,15 +321,18 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.floating]:
     >>> softmax(np.array([np.inf, 0.0]))
     array([1., 0.])
     """
-    z = _float_array(z)
-    shifted, m = _shift_rows(z, axis)
+    return _along(_float_array(z), axis, _softmax_last)
+
+
+def _softmax_last(z: NDArray[np.floating]) -> NDArray[np.floating]:
+    shifted, m = _shift_rows(z)
     if np.isfinite(m).all():  # common case: each row sum is in [1, K], no 0/0
         np.exp(shifted, out=shifted)
-        shifted /= np.sum(shifted, axis=axis, keepdims=True)
+        shifted /= np.sum(shifted, axis=-1, keepdims=True)
         return shifted
     with np.errstate(invalid="ignore"):  # 0/0 only for all -inf rows (no limit exists)
         e = np.exp(shifted)
-        return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype, copy=False)
+        return (e / np.sum(e, axis=-1, keepdims=True)).astype(z.dtype, copy=False)
 
 
 def rowsum(x: ArrayLike) -> NDArray[np.floating]:
@@ -298,5 +345,4 @@ def rowsum(x: ArrayLike) -> NDArray[np.floating]:
     >>> rowsum(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([3., 7.])
     """
-    x = _float_array(x)
-    return np.sum(x, axis=-1)
+    return np.sum(as_float_array(x, "x"), axis=-1)

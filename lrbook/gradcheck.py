@@ -10,7 +10,6 @@ evaluations for ``n`` parameters: fine for checking, far too slow for training.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,24 +17,30 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from lrbook._validation import (
+    as_float_array,
+    check_choice,
+    check_finite,
+    check_function,
+    check_real,
+)
+
 __all__ = ["GradCheckResult", "check_gradient", "numerical_gradient", "relative_error"]
 
 Method = Literal["central", "forward"]
 
 
-def _check_method(method: str) -> None:
-    if method not in ("central", "forward"):
-        raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
+_METHODS = ("central", "forward")
 
 
-def _check_eps(eps: float) -> float:
-    value = float(eps)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(
-            f"eps must be a finite positive step, got {eps!r}; 1e-6 (central) or 1e-8 "
-            "(forward) are good defaults in float64"
-        )
-    return value
+def _check_step(eps: object) -> float:
+    return check_real(
+        eps,
+        "eps",
+        low=0,
+        low_open=True,
+        hint="1e-6 (central) or 1e-8 (forward) are good defaults in float64",
+    )
 
 
 def numerical_gradient(
@@ -70,9 +75,10 @@ def numerical_gradient(
     >>> np.round(g, 6)  # 3 x^2
     array([ 3., 12.])
     """
-    _check_method(method)
-    h = _check_eps(eps)
-    x0 = np.array(x, dtype=np.float64)  # a private copy: perturbed in place below
+    check_function(f, "f")
+    check_choice(method, "method", _METHODS)
+    h = _check_step(eps)
+    x0 = _as_point(x)  # a private copy: perturbed in place below
     grad = np.empty_like(x0)
     flat = x0.reshape(-1)
     gflat = grad.reshape(-1)
@@ -89,6 +95,13 @@ def numerical_gradient(
             gflat[i] = (f_plus - f0) / h
         flat[i] = old
     return grad
+
+
+def _as_point(x: ArrayLike) -> NDArray[np.float64]:
+    """A float64 copy of the point ``x`` (finite, real)."""
+    arr = as_float_array(x, "x")
+    check_finite(arr, "x")
+    return np.array(arr, dtype=np.float64)
 
 
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
@@ -114,8 +127,8 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     >>> round(relative_error([1.0], [1.1]), 6)  # 0.1 / 2.1
     0.047619
     """
-    aa = np.asarray(a, dtype=np.float64)
-    bb = np.asarray(b, dtype=np.float64)
+    aa = as_float_array(a, "a").astype(np.float64)
+    bb = as_float_array(b, "b").astype(np.float64)
     if aa.shape != bb.shape:
         raise ValueError(
             f"a and b must have the same shape, got {aa.shape} and {bb.shape}; "
@@ -228,9 +241,12 @@ def check_gradient(
     >>> check_gradient(lambda v: float(np.sum(np.sin(v))), np.sin, x).passed  # wrong gradient
     False
     """
-    _check_method(method)
-    h = _check_eps(eps)
-    x0 = np.array(x, dtype=np.float64)
+    check_function(f, "f")
+    check_function(grad, "grad")
+    check_choice(method, "method", _METHODS)
+    h = _check_step(eps)
+    tol = check_real(rtol, "rtol", low=0, hint="1e-6 suits central differences in float64")
+    x0 = _as_point(x)
     analytic = np.array(grad(x0.copy()), dtype=np.float64)
     if analytic.shape != x0.shape:
         raise ValueError(
@@ -240,11 +256,11 @@ def check_gradient(
     numerical = numerical_gradient(f, x0, eps=h, method=method)
     err = relative_error(analytic, numerical)
     return GradCheckResult(
-        passed=bool(err <= rtol),
+        passed=bool(err <= tol),
         max_relative_error=err,
         analytic=analytic,
         numerical=numerical,
         method=method,
         eps=h,
-        rtol=float(rtol),
+        rtol=tol,
     )

@@ -14,389 +14,77 @@ loss plus ``alpha / 2 * ||W||^2`` with unpenalised intercepts.
 scikit-learn's ``LogisticRegression(C=C)`` minimises ``C * sum(loss) + ||w||^2 / 2``,
 the same problem with ``alpha = 1 / (C * n_samples)``.
 
-The loss, gradient and Hessian callables handed to :mod:`lrbook.optim` call
-the generated kernels of :mod:`lrbook.kernels` directly (the public functions
-of :mod:`lrbook.losses` compute the same quantities but validate their
-arguments on every call, which would cost a pass over ``X`` per step).  The
-full-batch gradient reads ``X`` once, in cache-sized row blocks; a minibatch
-gradient touches only the rows of its batch.
+The loss, gradient and Hessian callables handed to :mod:`lrbook.optim` are
+those of ``lrbook._objectives``, the one implementation that
+:mod:`lrbook.losses` calls too (validated once here, at ``fit``, instead of on
+every call).  The full-batch gradient reads ``X`` once, in cache-sized row
+blocks; a minibatch gradient touches only the rows of its batch.
+
+float32 input stays float32: ``X`` is not copied to float64, and the fitted
+coefficients and the outputs of ``predict_proba`` and ``decision_function`` are
+float32, as with scikit-learn's linear models (the optimiser itself iterates in
+float64).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import warnings
-from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from lrbook import kernels as K
-from lrbook._primitives import log_sigmoid, log_softmax, sigmoid, softmax
-from lrbook._validation import check_int, check_learning_rate, check_lr_decay, check_tol
+from lrbook import _objectives as O
+from lrbook._validation import (
+    Constraints,
+    check_alpha,
+    check_bool,
+    check_choice,
+    check_int,
+    check_learning_rate,
+    check_lr_decay,
+    check_random_state,
+    check_tol,
+    check_weights,
+    validate_params,
+)
 from lrbook.optim import OptimizeResult, gradient_descent, newton, sgd
 
 __all__ = ["LinearRegression", "LogisticRegression", "MLPClassifier", "SoftmaxRegression"]
 
 FloatArray = NDArray[np.floating[Any]]
+_FLOAT_DTYPES = [np.float64, np.float32]  # float32 kept, everything else -> float64
 
-#: Bytes of ``X`` processed per block by the full-batch gradients (about L2-cache sized).
-_BLOCK_BYTES = 1 << 20
-
-#: Rows x columns x columns budget of one Hessian block product ``X_b.T @ (s_b * X_b)``.
-#: OpenBLAS splits larger tall-skinny products over threads, which measured 5-10x slower
-#: here for 20 columns (thread start-up per call, worse on a busy machine); blocks of this
-#: size stay single-threaded and in cache, and sum to the same matrix.
-_HESS_BLOCK_MNK = 1 << 19
-
-
-# ============================================================================ validation
-
-
-def _check_choice(value: object, name: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {options}, got {name}={value!r}")
-    return value
-
-
-def _check_alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(
-            f"alpha must be a finite number >= 0, got {alpha!r} (type {type(alpha).__name__})"
-        )
-    a = float(alpha)
-    if not (math.isfinite(a) and a >= 0):
-        raise ValueError(
-            f"alpha must be a finite number >= 0 (L2 strength on the mean loss), got alpha={alpha!r}; "
-            "scikit-learn's C corresponds to alpha = 1 / (C * n_samples)"
-        )
-    return a
-
-
-def _check_bool(value: object, name: str) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {name}={value!r}")
-    return bool(value)
-
-
-def _check_random_state(random_state: object) -> None:
-    ok = random_state is None or isinstance(random_state, np.random.Generator)
-    ok = ok or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool))
-    if not ok:
-        raise TypeError(
-            "random_state must be None, an int or a numpy.random.Generator, got "
-            f"random_state={random_state!r}"
-        )
+#: Hyperparameters shared by the classifiers, declared once (name -> check).
+_CLASSIFIER_CONSTRAINTS: Constraints = {
+    "learning_rate": check_learning_rate,
+    "max_iter": check_int,
+    "batch_size": check_int,
+    "alpha": check_alpha,
+    "tol": check_tol,
+    "n_iter_no_change": check_int,
+    "lr_decay": check_lr_decay,
+    "progress": check_bool,
+    "random_state": check_random_state,
+}
 
 
 def _validate_X(estimator: BaseEstimator, X: ArrayLike, *, reset: bool) -> FloatArray:
     # accept_sparse=False: a sparse X raises scikit-learn's TypeError ("Sparse data was passed
     # for X, but dense data is required. Use '.toarray()' ...").
-    return validate_data(estimator, X, reset=reset, dtype=np.float64)
-
-
-def _sample_weight(sample_weight: ArrayLike | None, X: FloatArray) -> FloatArray | None:
-    """Validated weights rescaled to mean 1 (so a weighted mean is ``mean(sw * loss)``)."""
-    if sample_weight is None:
-        return None
-    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
-    # _check_sample_weight already rejects all-zero weights (allow_all_zero_weights=False).
-    return sw * (sw.shape[0] / np.sum(sw))
-
-
-_add_reduce = np.add.reduce  # ndarray.sum without the Python wrapper (same pairwise sum)
-
-
-def _rows_per_block(n_columns: int) -> int:
-    return max(1, _BLOCK_BYTES // (8 * max(n_columns, 1)))
-
-
-# ============================================================================ loss callables
-#
-# Parameter layout (as in lrbook.losses): intercept first.  Binary: params (p,) with
-# p = n_features + fit_intercept; softmax: params (p, K).  ``sw`` is None or weights with
-# mean 1, so every objective below is ``mean(sw * loss) + alpha/2 ||W||^2``.
-
-
-def _split(params: FloatArray, fit_intercept: bool) -> tuple[Any, FloatArray]:
-    if fit_intercept:
-        return params[0], params[1:]
-    return 0.0, params
-
-
-class _LinearObjective:
-    """Mean BCE (``n_classes=None``) or softmax CE objective with L2 penalty on ``W``.
-
-    ``fun`` is the full-batch loss and gradient (one blocked pass over ``X``,
-    keeping the logits for ``hess``); ``fun_batch`` evaluates a minibatch;
-    ``hess`` is the Newton/IRLS Hessian.
-    """
-
-    def __init__(
-        self,
-        X: FloatArray,
-        T: FloatArray,
-        sw: FloatArray | None,
-        alpha: float,
-        fit_intercept: bool,
-        multinomial: bool,
-    ) -> None:
-        self.X, self.T, self.sw, self.alpha = X, T, sw, alpha
-        self.fit_intercept, self.multinomial = fit_intercept, multinomial
-        self.n, self.d = X.shape
-        self.K = T.shape[1] if multinomial else 1
-        self.step = _rows_per_block(self.d * self.K)
-        self._z: FloatArray | None = None  # logits at the last full-batch evaluation
-        self._z_at: FloatArray | None = None
-
-    # -- one block of rows ----------------------------------------------------------------
-    def _block(
-        self,
-        params: FloatArray,
-        Xb: FloatArray,
-        Tb: FloatArray,
-        swb: FloatArray | None,
-        zb: FloatArray | None = None,
-    ) -> tuple[FloatArray, float, FloatArray]:
-        """Logits, summed loss and summed (unpenalised) gradient of a block of rows.
-
-        The logits are written into ``zb`` when given (a slice of the full-batch
-        logits kept for the Hessian). Called once per minibatch by SGD, so it
-        avoids every NumPy call it can: the kernels return new arrays, which are
-        weighted in place.
-        """
-        # Every call counts for batch_size=32 (tens of thousands per epoch): ndarray.dot and
-        # np.add.reduce do the same BLAS/pairwise arithmetic as matmul and .sum() with less
-        # dispatch overhead (same numbers), and one fused kernel gives loss and residual.
-        fi = self.fit_intercept
-        W = params[fi:] if fi else params
-        zb = Xb.dot(W) if zb is None else Xb.dot(W, out=zb)
-        if fi:
-            np.add(zb, params[0], out=zb)
-        if self.multinomial:
-            lb, rb = K.ce_loss_dz(Tb, zb)  # loss and softmax(Z) - Y, one log_softmax
-            if swb is not None:
-                rb *= swb[:, None]
-        else:
-            lb, rb = K.bce_loss_dz(Tb, zb)  # loss and sigmoid(z) - y, one exp
-            if swb is not None:
-                rb *= swb
-        if swb is not None:
-            lb *= swb
-        grad = np.empty_like(params)
-        Xb.T.dot(rb, out=grad[fi:])
-        if fi:
-            grad[0] = _add_reduce(rb, axis=0)
-        return zb, float(_add_reduce(lb)), grad
-
-    def _penalise(self, params: FloatArray, loss: float, grad: FloatArray) -> float:
-        if self.alpha:
-            W = params[self.fit_intercept :]
-            grad[self.fit_intercept :] += self.alpha * W
-            loss += 0.5 * self.alpha * float(np.vdot(W, W))
-        return loss
-
-    # -- full batch ---------------------------------------------------------------------
-    def fun(self, params: FloatArray) -> tuple[float, FloatArray]:
-        X, T, sw = self.X, self.T, self.sw
-        z = np.empty((self.n, self.K) if self.multinomial else self.n)
-        grad = np.zeros_like(params)
-        total = 0.0
-        for s in range(0, self.n, self.step):
-            e = s + self.step
-            _, lb, gb = self._block(params, X[s:e], T[s:e], None if sw is None else sw[s:e], z[s:e])
-            total += lb
-            grad += gb
-        self._z, self._z_at = z, params.copy()
-        grad /= self.n
-        return self._penalise(params, total / self.n, grad), grad
-
-    # -- minibatch ----------------------------------------------------------------------
-    def fun_batch(self, params: FloatArray, idx: NDArray[np.intp]) -> tuple[float, FloatArray]:
-        sw = self.sw
-        # take(axis=0) gathers the same rows as X[idx] with a third of the overhead
-        _, total, grad = self._block(
-            params,
-            self.X.take(idx, axis=0),
-            self.T.take(idx, axis=0),
-            None if sw is None else sw.take(idx),
-        )
-        m = idx.shape[0]
-        grad /= m
-        return self._penalise(params, total / m, grad), grad
-
-    # -- Hessian ------------------------------------------------------------------------
-    def hess(self, params: FloatArray) -> FloatArray:
-        if self._z is None or self._z_at is None or not np.array_equal(params, self._z_at):
-            self.fun(params)
-        assert self._z is not None
-        return self._hess_multinomial() if self.multinomial else self._hess_binary()
-
-    def _hess_binary(self) -> FloatArray:
-        assert self._z is not None
-        d, fi = self.d, self.fit_intercept
-        p = d + fi
-        H = np.zeros((p, p))
-        step = max(64, _HESS_BLOCK_MNK // (d * d + 1))
-        for s in range(0, self.n, step):
-            e = s + step
-            Xb = self.X[s:e]
-            wb = K.bce_d2z(self._z[s:e])  # IRLS weights sigma(z) sigma(-z)
-            if self.sw is not None:
-                wb *= self.sw[s:e]
-            Xs = Xb * wb[:, None]
-            H[fi:, fi:] += Xs.T @ Xb
-            if fi:
-                H[0, 0] += np.sum(wb)
-                H[0, 1:] += Xb.T @ wb
-        if fi:
-            H[1:, 0] = H[0, 1:]
-        H /= self.n
-        H[np.arange(fi, p), np.arange(fi, p)] += self.alpha
-        return H
-
-    def _hess_multinomial(self) -> FloatArray:
-        assert self._z is not None
-        d, fi, Kc = self.d, self.fit_intercept, self.K
-        p = d + fi
-        H = np.zeros((p, p, Kc, Kc))  # H[i, j, k, l] = sum_n x_ni x_nj A_nkl
-        eye = np.eye(Kc)
-        # A_nkl is symmetric in k, l, and each row of the softmax Jacobian sums to zero
-        # (sum_l p_k (delta_kl - p_l) = 0), so the blocks of the last class follow from the
-        # others: Gram matrices only for pairs k <= l < K - 1 (10 instead of 15 for K = 5).
-        last = Kc - 1
-        pairs = [(k, c) for k in range(last) for c in range(k, last)]
-        step = max(64, _HESS_BLOCK_MNK // (d * d + 1))
-        for s in range(0, self.n, step):
-            e = s + step
-            Xb = self.X[s:e]
-            P = softmax(self._z[s:e])
-            A = K.softmax_jacobian(P[:, :, None], P[:, None, :], eye)  # (m, K, K)
-            if self.sw is not None:
-                A *= self.sw[s:e, None, None]
-            for k, c in pairs:
-                a = A[:, k, c]
-                Xs = Xb * a[:, None]
-                H[fi:, fi:, k, c] += Xs.T @ Xb  # one weighted Gram matrix per class pair
-                if fi:
-                    H[0, 0, k, c] += np.sum(a)
-                    H[0, 1:, k, c] += Xb.T @ a
-        for k, c in pairs:
-            if fi:
-                H[1:, 0, k, c] = H[0, 1:, k, c]
-            H[:, :, c, k] = H[:, :, k, c]
-        for k in range(last):
-            H[:, :, k, last] = -H[:, :, k, :last].sum(axis=2)
-            H[:, :, last, k] = H[:, :, k, last]
-        H[:, :, last, last] = -H[:, :, last, :last].sum(axis=2)
-        H /= self.n
-        H = H.transpose(0, 2, 1, 3).reshape(p * Kc, p * Kc)
-        diag = np.arange(fi * Kc, p * Kc)
-        H[diag, diag] += self.alpha
-        # Softmax is unchanged when the same constant is added to every class's logit, so
-        # H is singular along "all ones over the classes" of each unpenalised row.  The
-        # gradient has no component there; adding the projector onto those directions makes
-        # H invertible without changing the Newton step anywhere else (the step then keeps
-        # sum_k params[j, k] at its starting value 0).
-        gauge_rows = range(p) if self.alpha == 0 else range(fi)
-        for j in gauge_rows:
-            H[j * Kc : (j + 1) * Kc, j * Kc : (j + 1) * Kc] += 1.0 / Kc
-        return H
-
-
-class _MLPObjective:
-    """Mean cross-entropy of a one-hidden-layer network, parameters as one flat vector.
-
-    The vector layout is that of :func:`lrbook.losses.mlp_params_to_vector`
-    (W1, b1, W2, b2, C order); the forward and backward passes use the same
-    generated kernels as :func:`lrbook.losses.mlp_loss_grad`.
-    """
-
-    def __init__(
-        self,
-        X: FloatArray,
-        T: FloatArray,
-        sw: FloatArray | None,
-        alpha: float,
-        hidden_units: int,
-        activation: str,
-    ) -> None:
-        self.X, self.T, self.sw, self.alpha = X, T, sw, alpha
-        self.d = X.shape[1]
-        self.h = hidden_units
-        self.o = T.shape[1]
-        self.activation = activation
-        d, h, o = self.d, self.h, self.o
-        self.bounds = np.cumsum([0, d * h, h, h * o, o])
-
-    def unpack(self, v: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        c = self.bounds
-        return (
-            v[c[0] : c[1]].reshape(self.d, self.h),
-            v[c[1] : c[2]],
-            v[c[2] : c[3]].reshape(self.h, self.o),
-            v[c[3] : c[4]],
-        )
-
-    def _evaluate(
-        self, v: FloatArray, X: FloatArray, T: FloatArray, sw: FloatArray | None
-    ) -> tuple[float, FloatArray]:
-        W1, b1, W2, b2 = self.unpack(v)
-        m = X.shape[0]
-        z1 = X @ W1
-        z1 += b1
-        a1 = sigmoid(z1) if self.activation == "sigmoid" else np.tanh(z1)
-        z2 = a1 @ W2
-        z2 += b2
-        if self.o == 1:
-            losses, delta2 = K.bce_loss_dz(T, z2)
-            losses = losses[:, 0]
-        else:
-            losses, delta2 = K.ce_loss_dz(T, z2)
-        if sw is not None:
-            losses = losses * sw
-            delta2 = delta2 * sw[:, None]
-        delta2 /= m
-        back = delta2 @ W2.T
-        if self.activation == "sigmoid":
-            delta1 = K.mlp_delta_hidden(back, a1)
-        else:
-            delta1 = back * K.tanh_dz_from_output(a1)
-        grad = np.empty_like(v)
-        gW1, gb1, gW2, gb2 = self.unpack(grad)
-        np.matmul(X.T, delta1, out=gW1)
-        np.sum(delta1, axis=0, out=gb1)
-        np.matmul(a1.T, delta2, out=gW2)
-        np.sum(delta2, axis=0, out=gb2)
-        loss = float(np.sum(losses)) / m
-        if self.alpha:
-            gW1 += self.alpha * W1
-            gW2 += self.alpha * W2
-            loss += 0.5 * self.alpha * (float(np.vdot(W1, W1)) + float(np.vdot(W2, W2)))
-        return loss, grad
-
-    def fun(self, v: FloatArray) -> tuple[float, FloatArray]:
-        return self._evaluate(v, self.X, self.T, self.sw)
-
-    def fun_batch(self, v: FloatArray, idx: NDArray[np.intp]) -> tuple[float, FloatArray]:
-        return self._evaluate(
-            v, self.X[idx], self.T[idx], None if self.sw is None else self.sw[idx]
-        )
+    return validate_data(estimator, X, reset=reset, dtype=_FLOAT_DTYPES)
 
 
 def _run_solver(
     solver: str,
-    objective: _LinearObjective | _MLPObjective,
+    objective: O.LinearObjective | O.MLPObjective,
     x0: FloatArray,
     est: Any,
-    rng: np.random.Generator | int | None,
+    rng: Any,
 ) -> OptimizeResult:
     n = objective.X.shape[0]
     if solver == "gd":
@@ -422,9 +110,14 @@ def _run_solver(
             random_state=rng,
             progress=est.progress,
         )
-    assert isinstance(objective, _LinearObjective)
+    assert isinstance(objective, O.LinearObjective)
     return newton(
-        objective.fun, objective.hess, x0, max_iter=est.max_iter, tol=est.tol, progress=est.progress
+        objective.fun,
+        objective.newton_hess,
+        x0,
+        max_iter=est.max_iter,
+        tol=est.tol,
+        progress=est.progress,
     )
 
 
@@ -436,22 +129,15 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
 
     _solvers: tuple[str, ...] = ("gd", "sgd", "newton")
 
-    def _validate_common(self) -> None:
-        _check_choice(self.solver, "solver", self._solvers)
-        check_learning_rate(self.learning_rate)
-        check_int(self.max_iter, "max_iter")
-        check_int(self.batch_size, "batch_size")
-        check_tol(self.tol)
-        check_int(self.n_iter_no_change, "n_iter_no_change")
-        check_lr_decay(self.lr_decay)
-        _check_alpha(self.alpha)
-        _check_bool(self.progress, "progress")
-        _check_random_state(self.random_state)
+    def _validate_common(self) -> dict[str, Any]:
+        """Check the hyperparameters; return their validated values by name."""
+        check_choice(self.solver, "solver", self._solvers)
+        return validate_params(self.get_params(), _CLASSIFIER_CONSTRAINTS)
 
     def _validate_fit_data(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None
     ) -> tuple[FloatArray, NDArray[np.intp], FloatArray | None]:
-        Xa, ya = validate_data(self, X, y, dtype=np.float64)
+        Xa, ya = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
         check_classification_targets(ya)
         self.classes_, codes = np.unique(ya, return_inverse=True)
         if self.classes_.shape[0] < 2:
@@ -459,7 +145,7 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
                 f"data contains only one class: {self.classes_[0].item()!r}"
             )
-        sw = _sample_weight(sample_weight, Xa)
+        sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)
         return Xa, codes.astype(np.intp), sw
 
     def _store_result(self, res: OptimizeResult) -> None:
@@ -536,18 +222,11 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _proba_from_logits(z: FloatArray) -> FloatArray:
-        if z.ndim == 1 or z.shape[1] == 1:
-            z = np.ravel(z)
-            # 1 - sigmoid(z) is written sigmoid(-z): no cancellation for large z.
-            return np.column_stack([sigmoid(-z), sigmoid(z)])
-        return softmax(z, axis=1)
+        return O.family_of(1 if z.ndim == 1 else z.shape[1]).proba(z)
 
     @staticmethod
     def _log_proba_from_logits(z: FloatArray) -> FloatArray:
-        if z.ndim == 1 or z.shape[1] == 1:
-            z = np.ravel(z)
-            return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
-        return log_softmax(z, axis=1)
+        return O.family_of(1 if z.ndim == 1 else z.shape[1]).log_proba(z)
 
     def _logits(self, X: ArrayLike) -> FloatArray:
         raise NotImplementedError
@@ -568,7 +247,7 @@ class _LinearClassifier(_BaseClassifier):
         n_iter_no_change: int = 5,
         lr_decay: float = 0.0,
         fit_intercept: bool = True,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         progress: bool = False,
     ) -> None:
         self.solver = solver
@@ -611,8 +290,8 @@ class _LinearClassifier(_BaseClassifier):
             If the solver did not meet ``tol`` within ``max_iter``, or ``alpha=0``
             and the classes are linearly separable (no finite optimum).
         """
-        self._validate_common()
-        fit_intercept = _check_bool(self.fit_intercept, "fit_intercept")
+        hp = self._validate_common()
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
         X, codes, sw = self._validate_fit_data(X, y, sample_weight)
         n_classes = self.classes_.shape[0]
         if not self._multinomial and n_classes > 2:
@@ -621,18 +300,12 @@ class _LinearClassifier(_BaseClassifier):
                 f"multiclass: y has {n_classes} classes {list(self.classes_[:5])}. Use "
                 "SoftmaxRegression for more than two classes."
             )
-        if self._multinomial:
-            T = np.zeros((X.shape[0], n_classes))
-            T[np.arange(X.shape[0]), codes] = 1.0
-            x0 = np.zeros((X.shape[1] + fit_intercept, n_classes))
-        else:
-            T = codes.astype(np.float64)
-            x0 = np.zeros(X.shape[1] + fit_intercept)
-        objective = _LinearObjective(
-            X, T, sw, float(self.alpha), fit_intercept, multinomial=self._multinomial
-        )
-        res = _run_solver(self.solver, objective, x0, self, self.random_state)
-        params = res.x
+        family = O.MULTINOMIAL if self._multinomial else O.BINARY
+        T = family.encode(codes, n_classes, X.dtype)
+        x0 = np.zeros((X.shape[1] + fit_intercept, n_classes)[: T.ndim])
+        objective = O.LinearObjective(X, T, sw, hp["alpha"], fit_intercept, family)
+        res = _run_solver(self.solver, objective, x0, self, hp["random_state"])
+        params = res.x.astype(X.dtype, copy=False)  # float32 data -> float32 coefficients
         if self._multinomial:
             W = params[fit_intercept:].T.copy()  # (K, d)
             b = params[0].copy() if fit_intercept else np.zeros(n_classes)
@@ -644,7 +317,7 @@ class _LinearClassifier(_BaseClassifier):
             self.coef_, self.intercept_ = W, b
         else:
             self.coef_ = params[fit_intercept:][None, :].copy()
-            self.intercept_ = np.array([params[0] if fit_intercept else 0.0])
+            self.intercept_ = np.array([params[0] if fit_intercept else 0.0], dtype=X.dtype)
         self._store_result(res)
         self._warn_if_separable(self._raw_logits(X), codes)
         return self
@@ -714,7 +387,7 @@ _LINEAR_PARAMS_DOC = """
         reaches a noisy neighbourhood of the optimum; a decaying one converges.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seeds the ``"sgd"`` shuffles; the same seed gives bit-identical fits.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
@@ -880,7 +553,7 @@ class MLPClassifier(_BaseClassifier):
     lr_decay : float, default=0.0
         ``"sgd"`` step-size schedule ``learning_rate / (1 + lr_decay * (e - 1))``
         in epoch ``e``.
-    random_state : int, numpy.random.Generator or None, default=None
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
         Seeds the initial weights and the SGD shuffles.
     progress : bool, default=False
         Show a tqdm progress bar on stderr.
@@ -930,7 +603,7 @@ class MLPClassifier(_BaseClassifier):
         tol: float = 1e-4,
         n_iter_no_change: int = 5,
         lr_decay: float = 0.0,
-        random_state: int | np.random.Generator | None = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         progress: bool = False,
     ) -> None:
         self.hidden_units = hidden_units
@@ -962,28 +635,23 @@ class MLPClassifier(_BaseClassifier):
         self
             The fitted estimator.
         """
-        from lrbook.losses import mlp_init
+        from lrbook.losses import mlp_init, mlp_params_to_vector
 
-        self._validate_common()
-        check_int(self.hidden_units, "hidden_units")
-        _check_choice(self.activation, "activation", ("sigmoid", "tanh"))
+        hp = self._validate_common()
+        hidden = check_int(self.hidden_units, "hidden_units")
+        check_choice(self.activation, "activation", tuple(O.ACTIVATIONS))
         X, codes, sw = self._validate_fit_data(X, y, sample_weight)
         n_classes = self.classes_.shape[0]
         n_out = 1 if n_classes == 2 else n_classes
+        T = O.MULTINOMIAL.encode(codes, n_classes, X.dtype)
         if n_out == 1:
-            T = codes.astype(np.float64)[:, None]
-        else:
-            T = np.zeros((X.shape[0], n_classes))
-            T[np.arange(X.shape[0]), codes] = 1.0
+            T = T[:, 1:]  # one sigmoid output: the indicator of classes_[1]
         # One generator seeds the initial weights and then the SGD shuffles.
-        rng = np.random.default_rng(self.random_state)
-        init = mlp_init(X.shape[1], int(self.hidden_units), n_out, random_state=rng)
-        x0 = np.concatenate([init[k].ravel() for k in ("W1", "b1", "W2", "b2")])
-        objective = _MLPObjective(
-            X, T, sw, float(self.alpha), int(self.hidden_units), self.activation
-        )
+        rng = np.random.default_rng(hp["random_state"])
+        x0 = mlp_params_to_vector(mlp_init(X.shape[1], hidden, n_out, random_state=rng))
+        objective = O.MLPObjective(X, T, sw, hp["alpha"], hidden, self.activation)
         res = _run_solver(self.solver, objective, x0, self, rng)
-        W1, b1, W2, b2 = (a.copy() for a in objective.unpack(res.x))
+        W1, b1, W2, b2 = (a.astype(X.dtype) for a in objective.unpack(res.x))
         self.coefs_ = [W1, W2]
         self.intercepts_ = [b1, b2]
         self.n_outputs_ = n_out
@@ -994,9 +662,9 @@ class MLPClassifier(_BaseClassifier):
     def _logits(self, X: ArrayLike) -> FloatArray:
         check_is_fitted(self)
         Xv = _validate_X(self, X, reset=False)
-        z1 = Xv @ self.coefs_[0] + self.intercepts_[0]
-        a1 = sigmoid(z1) if self.activation == "sigmoid" else np.tanh(z1)
-        return a1 @ self.coefs_[1] + self.intercepts_[1]
+        W1, W2 = self.coefs_
+        b1, b2 = self.intercepts_
+        return O.mlp_forward(W1, b1, W2, b2, Xv, self.activation)["z2"]
 
 
 # ============================================================================ regression
@@ -1058,6 +726,13 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     array([ 1., -3.,  1.])
     """
 
+    _constraints: ClassVar[Constraints] = {
+        "learning_rate": check_learning_rate,
+        "max_iter": check_int,
+        "tol": check_tol,
+        "progress": check_bool,
+    }
+
     def __init__(
         self,
         method: str = "lstsq",
@@ -1091,20 +766,20 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self
             The fitted estimator.
         """
-        method = _check_choice(self.method, "method", ("lstsq", "normal", "gd"))
-        fit_intercept = _check_bool(self.fit_intercept, "fit_intercept")
-        check_learning_rate(self.learning_rate)
-        check_int(self.max_iter, "max_iter")
-        check_tol(self.tol)
-        _check_bool(self.progress, "progress")
-        Xa, ya = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
-        sw = _sample_weight(sample_weight, Xa)
+        method = check_choice(self.method, "method", ("lstsq", "normal", "gd"))
+        fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        validate_params(self.get_params(), self._constraints)
+        Xa, ya = validate_data(self, X, y, dtype=_FLOAT_DTYPES, y_numeric=True)
+        in_dtype = Xa.dtype
+        Xa, ya = Xa.astype(np.float64, copy=False), ya.astype(np.float64, copy=False)
+        sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)
         n = Xa.shape[0]
         X1 = np.column_stack([np.ones(n), Xa]) if fit_intercept else Xa
+        objective = O.LeastSquaresObjective(X1, ya, sw)
         self.rank_: int | None = None
         if method == "gd":
             res = gradient_descent(
-                self._mse_fun(X1, ya, sw),
+                objective.fun,
                 np.zeros(X1.shape[1]),
                 learning_rate=self.learning_rate,
                 max_iter=self.max_iter,
@@ -1115,7 +790,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             self.n_iter_ = res.n_iter
             self.loss_curve_ = res.loss_history
         else:
-            root = None if sw is None else np.sqrt(sw)
+            root = None if objective.sw is None else np.sqrt(objective.sw)
             A = X1 if root is None else X1 * root[:, None]
             t = ya if root is None else ya * root
             if method == "normal":
@@ -1124,7 +799,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 theta, _, rank, _ = np.linalg.lstsq(A, t, rcond=None)
                 self.rank_ = int(rank)
             self.n_iter_ = 1  # one direct solve
-            self.loss_curve_ = np.array([self._mse_fun(X1, ya, sw)(theta)[0]])
+            self.loss_curve_ = np.array([objective.fun(theta)[0]])
+        theta = theta.astype(in_dtype, copy=False)  # float32 data -> float32 coefficients
         if fit_intercept:
             self.intercept_, self.coef_ = float(theta[0]), theta[1:].copy()
         else:
@@ -1145,23 +821,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 "solution) instead."
             )
         return np.linalg.solve(gram, A.T @ t)
-
-    @staticmethod
-    def _mse_fun(
-        X1: FloatArray, y: FloatArray, sw: FloatArray | None
-    ) -> Callable[[FloatArray], tuple[float, FloatArray]]:
-        n = X1.shape[0]
-
-        def fun(theta: FloatArray) -> tuple[float, FloatArray]:
-            z = X1 @ theta
-            losses = K.sse_loss(y, z)
-            dz = K.sse_dz(y, z)  # -2 (y - z)
-            if sw is not None:
-                losses = losses * sw
-                dz = dz * sw
-            return float(np.sum(losses)) / n, X1.T @ dz / n
-
-        return fun
 
     def predict(self, X: ArrayLike) -> FloatArray:
         """Predicted targets ``X @ coef_ + intercept_``.

@@ -105,3 +105,36 @@ def test_relative_error_basics():
     assert relative_error(np.empty(0), np.empty(0)) == 0.0
     with pytest.raises(ValueError, match="same shape"):
         relative_error([1.0, 2.0], [1.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc"),
+    [
+        ({"rtol": np.nan}, ValueError),
+        ({"rtol": -1e-6}, ValueError),
+        ({"rtol": np.inf}, ValueError),
+        ({"rtol": "1e-6"}, TypeError),
+        ({"rtol": True}, TypeError),
+        ({"eps": "a"}, TypeError),
+        ({"eps": True}, TypeError),
+    ],
+)
+def test_check_gradient_refuses_bad_tolerances_naming_them(kwargs, exc):
+    name = next(iter(kwargs))
+    with pytest.raises(exc, match=name):
+        check_gradient(f_exp, np.exp, X0, **kwargs)
+
+
+def test_numerical_gradient_names_eps():
+    with pytest.raises(TypeError, match="eps='a'"):
+        numerical_gradient(f_exp, X0, eps="a")
+
+
+def test_check_gradient_fails_just_above_its_tolerance():
+    # an analytic gradient off by a relative 4e-6 has relative error ~2e-6: it must fail at
+    # rtol=1e-6 (and pass at 1e-5), so a check that passes at 10x its rtol is caught
+    x = np.array([0.3, -0.7, 1.1])
+    result = check_gradient(f_exp, lambda v: np.exp(v) * (1 + 4e-6), x, rtol=1e-6)
+    assert 1.5e-6 < result.max_relative_error < 2.5e-6
+    assert not result.passed
+    assert check_gradient(f_exp, lambda v: np.exp(v) * (1 + 4e-6), x, rtol=1e-5).passed

@@ -11,6 +11,7 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.metrics import log_loss
 
+from lrbook import _objectives as O
 from lrbook import kernels as K
 from lrbook import losses as L
 from lrbook._primitives import sigmoid, softmax
@@ -231,8 +232,8 @@ def naive_grad(params, X, y):
 def test_blocked_gradient_equals_naive_with_small_blocks(monkeypatch):
     X, y, _, rng = make_data(103, 3, seed=7)
     params = rng.normal(size=4)
-    monkeypatch.setattr(L, "BLOCK_BYTES", 7 * 3 * 8)  # 7 rows per block, 103 = 14 * 7 + 5
-    assert L._rows_per_block(3, 8) == 7
+    monkeypatch.setattr(O, "BLOCK_BYTES", 7 * 3 * 8)  # 7 rows per block, 103 = 14 * 7 + 5
+    assert O.rows_per_block(3) == 7
     loss, grad = L.logistic_loss_grad(params, X, y)
     assert relative_error(grad, naive_grad(params, X, y)) < 1e-12
     z = np.column_stack([np.ones(103), X]) @ params
@@ -240,7 +241,7 @@ def test_blocked_gradient_equals_naive_with_small_blocks(monkeypatch):
     Y = np.eye(3)[rng.integers(0, 3, 103)]
     P = rng.normal(size=(4, 3))
     got = L.softmax_loss_grad(P, X, Y)
-    monkeypatch.setattr(L, "BLOCK_BYTES", 1 << 20)
+    monkeypatch.setattr(O, "BLOCK_BYTES", 1 << 20)
     ref = L.softmax_loss_grad(P, X, Y)
     assert got[0] == pytest.approx(ref[0], rel=1e-12)
     assert relative_error(got[1], ref[1]) < 1e-12
@@ -248,7 +249,7 @@ def test_blocked_gradient_equals_naive_with_small_blocks(monkeypatch):
 
 def test_blocked_gradient_equals_naive_default_blocks():
     d = 2
-    rows = L._rows_per_block(d, 8)
+    rows = O.rows_per_block(d)
     n = 2 * rows + 17  # three blocks, the last one partial
     X, y, _, rng = make_data(n, d, seed=8)
     params = rng.normal(size=d + 1)
@@ -518,7 +519,7 @@ BAD = [
         "sw-zero",
         lambda: L.logistic_hessian(P3, X3, sample_weight=[0, 0, 0]),
         ValueError,
-        "sample_weight sums to 0",
+        "every sample_weight is zero",
     ),
     (
         "softmax-params-1d",
@@ -585,7 +586,7 @@ BAD = [
         "mlp-init-units",
         lambda: L.mlp_init(2, 0, 1),
         ValueError,
-        "hidden_units must be a positive integer, got 0",
+        "hidden_units must be an integer >= 1, got hidden_units=0",
     ),
     (
         "mlp-vector-size",
@@ -606,7 +607,7 @@ def test_bad_input_names_the_parameter(case, call, exc, match):
 @pytest.mark.parametrize("zero_weight", [True, False])
 def test_nonfinite_X_found_in_any_block(monkeypatch, bad, zero_weight):
     # the blocked gradients check each block's logits instead of a separate pass over X
-    monkeypatch.setattr(L, "BLOCK_BYTES", 5 * 3 * 8)  # 5 rows per block
+    monkeypatch.setattr(O, "BLOCK_BYTES", 5 * 3 * 8)  # 5 rows per block
     X, y, _, rng = make_data(23, 3, seed=13)
     X[21, 1] = bad  # in the last, partial block
     params = rng.normal(size=4)
@@ -622,3 +623,60 @@ def test_overflowing_logits_are_reported():
     X = np.full((3, 2), 1e300)
     with pytest.raises(ValueError, match=r"overflowed.*standardise X"):
         L.logistic_loss_grad(np.array([0.0, 1e300, 1e300]), X, Y3)
+
+
+# ------------------------------------------------------------------ edge cases
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: L.binary_cross_entropy([], []),
+        lambda: L.cross_entropy(np.zeros(0, dtype=int), np.zeros((0, 3))),
+    ],
+)
+def test_empty_input_is_a_value_error_naming_the_logits(call):
+    with pytest.raises(ValueError, match="logits is empty"):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"alpha": True}, TypeError, "alpha=True"),
+        ({"alpha": "0.5"}, TypeError, "alpha='0.5'"),
+        ({"alpha": np.nan}, ValueError, "alpha=nan"),
+        ({"fit_intercept": "no"}, TypeError, "fit_intercept='no'"),
+        ({"fit_intercept": 0}, TypeError, "fit_intercept=0"),
+    ],
+)
+@pytest.mark.parametrize("fn", ["logistic_loss_grad", "logistic_hessian"])
+def test_booleans_and_strings_are_never_numbers_or_flags(kwargs, exc, match, fn):
+    X, y, _, _ = make_data(10, 2, seed=0)
+    args = (np.zeros(3), X, y) if fn == "logistic_loss_grad" else (np.zeros(3), X)
+    with pytest.raises(exc, match=match):
+        getattr(L, fn)(*args, **kwargs)
+
+
+def test_mlp_alpha_and_activation_are_checked_like_everywhere_else():
+    params = L.mlp_init(2, 3, 1, random_state=0)
+    X = np.zeros((4, 2))
+    y = np.array([0, 1, 0, 1])
+    with pytest.raises(TypeError, match="alpha=True"):
+        L.mlp_loss_grad(params, X, y, alpha=True)
+    with pytest.raises(ValueError, match="activation must be one of 'sigmoid', 'tanh'"):
+        L.mlp_loss_grad(params, X, y, activation="relu")
+
+
+def test_mlp_init_accepts_a_numpy_random_state():
+    a = L.mlp_init(2, 3, 1, random_state=np.random.RandomState(0))
+    b = L.mlp_init(2, 3, 1, random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(a["W1"], b["W1"])
+    assert not np.array_equal(
+        a["W1"], L.mlp_init(2, 3, 1, random_state=np.random.RandomState(1))["W1"]
+    )
+
+
+def test_mean_loss_with_weights_whose_sum_overflows():
+    y = np.array([0, 1, 1])
+    z = np.array([0.5, -1.0, 2.0])
+    huge = L.binary_cross_entropy(y, z, sample_weight=np.full(3, 1e308))
+    assert huge == pytest.approx(L.binary_cross_entropy(y, z), rel=1e-12)

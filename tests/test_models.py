@@ -1,4 +1,4 @@
-"""Tests for lrbook.models: behaviour, bad input, determinism and parity with lrbook.losses."""
+"""Tests for lrbook.models: behaviour, bad input and determinism."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from lrbook.models import (
     LogisticRegression,
     MLPClassifier,
     SoftmaxRegression,
-    _LinearObjective,
-    _MLPObjective,
 )
 from lrbook.optim import DivergenceError
 
@@ -216,9 +214,9 @@ def test_predict_before_fit(Est):
 @pytest.mark.parametrize("Est", ALL)
 def test_all_zero_and_negative_sample_weights(Est):
     X, y = _data()
-    with pytest.raises(ValueError, match="at least one non-zero"):
+    with pytest.raises(ValueError, match="every sample_weight is zero"):
         Est().fit(X, y, sample_weight=np.zeros(len(X)))
-    with pytest.raises(ValueError, match=r"Negative values in data passed to `?sample_weight"):
+    with pytest.raises(ValueError, match=r"sample_weight must be nonnegative, got minimum"):
         Est().fit(X, y, sample_weight=-np.ones(len(X)))
 
 
@@ -281,7 +279,12 @@ def test_fitted_attributes():
     assert soft.coef_.shape == (3, 4)
     assert soft.intercept_.shape == (3,)
     assert soft.n_features_in_ == 4
-    assert soft.intercept_.sum() == pytest.approx(0, abs=1e-12)
+    # the reported (centred) parameters are the optimiser's: same loss, zero gradient
+    params = np.vstack([soft.intercept_, soft.coef_.T])
+    loss, grad = losses.softmax_loss_grad(params, X, y, alpha=0.01)
+    assert loss == pytest.approx(soft.loss_curve_[-1], rel=1e-12)
+    assert np.abs(grad).max() <= soft.tol
+    assert abs(soft.intercept_.sum()) < 1e-12
     assert len(soft.loss_curve_) == soft.n_iter_ + 1
     assert soft.batch_loss_curve_ is None
     binary = LogisticRegression(fit_intercept=False).fit(*_data())
@@ -371,41 +374,6 @@ def test_mlp_learns_moons_with_sgd():
     assert len(mlp.batch_loss_curve_) == mlp.n_iter_ * 19  # 18 batches of 16 + one of 12
 
 
-def _mlp_objective(n_out, activation, sw, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(25, 3))
-    labels = rng.integers(0, max(n_out, 2), size=25)
-    T = labels[:, None].astype(float) if n_out == 1 else np.eye(n_out)[labels]
-    obj = _MLPObjective(X, T, sw, 0.03, 4, activation)
-    params = losses.mlp_init(3, 4, n_out, random_state=seed)
-    params["b1"] = rng.normal(size=4)
-    params["b2"] = rng.normal(size=n_out)
-    return obj, params, X, labels
-
-
-@pytest.mark.parametrize("n_out", [1, 3])
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_mlp_gradient_matches_finite_differences_and_losses(n_out, activation, weighted):
-    sw = np.random.default_rng(9).uniform(0.5, 2.0, size=25) if weighted else None
-    if sw is not None:
-        sw *= len(sw) / sw.sum()
-    obj, params, X, labels = _mlp_objective(n_out, activation, sw)
-    v = losses.mlp_params_to_vector(params)
-    result = check_gradient(lambda x: obj.fun(x)[0], lambda x: obj.fun(x)[1], v, rtol=1e-6)
-    assert result.passed, str(result)
-    # same numbers as the public, validated implementation in lrbook.losses
-    loss_ref, grads_ref = losses.mlp_loss_grad(
-        params, X, labels, alpha=0.03, activation=activation, sample_weight=sw
-    )
-    loss, grad = obj.fun(v)
-    assert loss == pytest.approx(loss_ref, rel=1e-12)
-    np.testing.assert_allclose(grad, losses.mlp_params_to_vector(grads_ref), rtol=1e-10, atol=1e-14)
-    np.testing.assert_array_equal(
-        losses.mlp_params_to_vector(losses.mlp_vector_to_params(v, params)), v
-    )
-
-
 def test_mlp_fitted_gradient_via_gradcheck():
     X, y = make_xor(100, random_state=1)
     mlp = MLPClassifier(hidden_units=4, max_iter=10, tol=1.0, random_state=0).fit(X, y)
@@ -428,58 +396,6 @@ def test_mlp_fitted_gradient_via_gradcheck():
 
 
 # ============================================================================ linear objectives
-
-
-@pytest.mark.parametrize("fit_intercept", [True, False])
-@pytest.mark.parametrize("weighted", [False, True])
-def test_linear_objectives_match_losses(fit_intercept, weighted):
-    rng = np.random.default_rng(5)
-    X = rng.normal(size=(40, 3))
-    y = rng.integers(0, 3, size=40)
-    sw = rng.uniform(0.2, 3.0, size=40) if weighted else None
-    if sw is not None:
-        sw *= len(sw) / sw.sum()
-    p = 3 + fit_intercept
-    # binary
-    yb = (y > 0).astype(float)
-    obj = _LinearObjective(X, yb, sw, 0.1, fit_intercept, multinomial=False)
-    w = rng.normal(size=p)
-    loss_ref, grad_ref = losses.logistic_loss_grad(w, X, yb, 0.1, fit_intercept, sw)
-    loss, grad = obj.fun(w)
-    assert loss == pytest.approx(loss_ref, rel=1e-12)
-    np.testing.assert_allclose(grad, grad_ref, rtol=1e-10)
-    np.testing.assert_allclose(
-        obj.hess(w), losses.logistic_hessian(w, X, 0.1, fit_intercept, sw), rtol=1e-10
-    )
-    idx = np.array([3, 1, 7])
-    loss_b, grad_b = obj.fun_batch(w, idx)
-    ref_b = losses.logistic_loss_grad(
-        w, X[idx], yb[idx], 0.1, fit_intercept, None if sw is None else sw[idx]
-    )
-    if sw is None:
-        assert loss_b == pytest.approx(ref_b[0], rel=1e-12)
-        np.testing.assert_allclose(grad_b, ref_b[1], rtol=1e-10)
-    else:
-        # minibatch weights are not renormalised per batch (their mean over all the data is
-        # 1), so the minibatch gradient is an unbiased estimate of the full one
-        per_sample = losses.binary_cross_entropy(
-            yb[idx], w[0] * fit_intercept + X[idx] @ w[fit_intercept:], reduction="none"
-        )
-        penalty = 0.05 * w[fit_intercept:] @ w[fit_intercept:]
-        assert loss_b == pytest.approx(np.mean(sw[idx] * per_sample) + penalty, rel=1e-12)
-    # multinomial (the Hessian differs from the plain one only along the gauge directions)
-    T = np.eye(3)[y]
-    obj = _LinearObjective(X, T, sw, 0.1, fit_intercept, multinomial=True)
-    W = rng.normal(size=(p, 3))
-    loss_ref, grad_ref = losses.softmax_loss_grad(W, X, y, 0.1, fit_intercept, sw)
-    loss, grad = obj.fun(W)
-    assert loss == pytest.approx(loss_ref, rel=1e-12)
-    np.testing.assert_allclose(grad, grad_ref, rtol=1e-10)
-    H_ref = losses.softmax_hessian(W, X, 0.1, fit_intercept, sw)
-    gauge = np.zeros_like(H_ref)
-    if fit_intercept:
-        gauge[:3, :3] = 1 / 3
-    np.testing.assert_allclose(obj.hess(W), H_ref + gauge, rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("Est", [LogisticRegression, SoftmaxRegression])
@@ -562,3 +478,94 @@ def test_linear_regression_weights_and_no_intercept():
         )
         np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
         assert a.intercept_ == 0.0
+
+
+# ============================================================================ edge cases
+
+
+@pytest.mark.parametrize("Est", ALL)
+@pytest.mark.parametrize(
+    ("param", "value", "exc"),
+    [
+        ("fit_intercept", "no", TypeError),
+        ("fit_intercept", 1, TypeError),
+        ("alpha", True, TypeError),
+        ("alpha", "0.5", TypeError),
+        ("alpha", np.nan, ValueError),
+        ("progress", "yes", TypeError),
+        ("random_state", "0", TypeError),
+        ("random_state", 1.5, TypeError),
+    ],
+)
+def test_bad_hyperparameters_are_refused_naming_them(Est, param, value, exc):
+    est = Est()
+    if param not in est.get_params():
+        pytest.skip(f"{Est.__name__} has no {param}")
+    X, y = _data()
+    with pytest.raises(exc, match=param):
+        est.set_params(**{param: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("Est", CLASSIFIERS)
+def test_random_state_accepts_a_numpy_random_state(Est):
+    X, y = _data()
+    kw = {"solver": "sgd", "max_iter": 5, "tol": 0.0} if Est is not MLPClassifier else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = _quiet(Est(**kw, random_state=np.random.RandomState(3))).fit(X, y)
+        b = _quiet(Est(**kw, random_state=np.random.RandomState(3))).fit(X, y)
+    if Est is not MLPClassifier:
+        assert a.score(X, y) > 0.8
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    c = _quiet(Est(**kw, random_state=np.random.RandomState(4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        c.fit(X, y)
+    assert not np.array_equal(a.predict_proba(X), c.predict_proba(X))  # the seed is used
+
+
+@pytest.mark.parametrize("Est", ALL)
+def test_float32_input_stays_float32(Est):
+    X, y = _data()
+    X32 = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kw = {"random_state": 0} if Est is MLPClassifier else {}
+        est = _quiet(Est(**kw)).fit(X32, y)
+        ref = _quiet(Est(**kw)).fit(X, y)
+    coefs = est.coefs_ if Est is MLPClassifier else [est.coef_]
+    assert all(c.dtype == np.float32 for c in coefs)
+    if Est is LinearRegression:
+        assert est.predict(X32).dtype == np.float32
+        np.testing.assert_allclose(est.predict(X32), ref.predict(X), rtol=1e-4, atol=1e-4)
+    else:
+        assert est.predict_proba(X32).dtype == np.float32
+        np.testing.assert_allclose(est.predict_proba(X32), ref.predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("Est", ALL)
+def test_sample_weights_whose_sum_overflows_fit_like_equal_weights(Est):
+    X, y = _data()
+    huge = np.full(len(X), 1e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        kw = {"random_state": 0} if Est is MLPClassifier else {}
+        a = _quiet(Est(**kw)).fit(X, y, sample_weight=huge)
+        b = _quiet(Est(**kw)).fit(X, y)
+    coef_a = a.coefs_[1] if Est is MLPClassifier else a.coef_
+    coef_b = b.coefs_[1] if Est is MLPClassifier else b.coef_
+    assert np.abs(coef_a).max() > 0.1  # not the zero model
+    np.testing.assert_allclose(coef_a, coef_b, rtol=1e-8, atol=1e-10)
+
+
+def test_linear_regression_gd_uses_sample_weight():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = X @ [1.0, -1.0] + np.where(X[:, 0] > 0, 3.0, 0.0) + 0.1 * rng.normal(size=80)
+    sw = np.where(X[:, 0] > 0, 5.0, 0.2)
+    gd = LinearRegression(method="gd", learning_rate=0.2, max_iter=5000, tol=1e-10)
+    gd.fit(X, y, sample_weight=sw)
+    exact = LinearRegression(method="lstsq").fit(X, y, sample_weight=sw)
+    unweighted = LinearRegression(method="lstsq").fit(X, y)
+    np.testing.assert_allclose(gd.coef_, exact.coef_, rtol=1e-6)
+    assert np.abs(exact.coef_ - unweighted.coef_).max() > 0.1  # the weights matter here

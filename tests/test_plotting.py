@@ -397,7 +397,7 @@ def test_network_diagram_counts(ax, n_in, n_hid, n_out):
 def test_network_without_labels_and_bad_sizes(ax):
     plotting.plot_network(3, 2, 2, ax, labels=False)
     assert len(ax.texts) == 0
-    with pytest.raises(ValueError, match="n_hidden must be >= 1"):
+    with pytest.raises(ValueError, match="n_hidden must be an integer >= 1"):
         plotting.plot_network(2, 0, 1, ax)
     with pytest.raises(TypeError, match="n_inputs must be an int"):
         plotting.plot_network(2.0, 3, 1, ax)
@@ -541,6 +541,8 @@ def test_curves_without_visible_labels_draw_no_legend(ax):
         (([0.0, 1.0], {"a": [1.0, 2.0, 3.0]}), {}, ValueError, r"curves\['a'\] has 3 values"),
         (([0.0, np.nan], {"a": [1.0, 2.0]}), {}, ValueError, "x contains NaN"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"hline": "zero"}, TypeError, "hline"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"hline": ["1.0"]}, TypeError, "hline"),
+        (([0.0, 1.0], {"a": [1.0, 2.0]}), {"vline": True}, TypeError, "vline"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"vline": [np.inf]}, ValueError, "vline must be finite"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"ylim": (1, 0)}, ValueError, "ylim"),
         (([0.0, 1.0], {"a": [1.0, 2.0]}), {"logy": True, "ylim": (0, 1)}, ValueError, "logy"),

@@ -250,3 +250,37 @@ def test_doctests_pass():
     result = doctest.testmod(P, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+# ------------------------------------------------------------------ axis contract
+def test_scalars_and_0d_arrays_are_one_value():
+    assert float(P.logsumexp(3.0)) == 3.0
+    assert float(P.softmax(np.array(3.0))) == 1.0
+    assert float(P.log_softmax(3.0)) == 0.0
+    assert P.logsumexp(np.float32(3.0)).dtype == np.float32
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1, (0, 2), (2, 0), None])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_one_axis_contract_like_scipy(axis, keepdims):
+    import scipy.special as S
+
+    z = np.random.default_rng(0).normal(size=(3, 4, 5)) * 10
+    np.testing.assert_allclose(
+        P.logsumexp(z, axis=axis, keepdims=keepdims),
+        S.logsumexp(z, axis=axis, keepdims=keepdims),
+        rtol=1e-13,
+    )
+    np.testing.assert_allclose(P.softmax(z, axis=axis), S.softmax(z, axis=axis), rtol=1e-12)
+    np.testing.assert_allclose(
+        P.log_softmax(z, axis=axis), S.log_softmax(z, axis=axis), rtol=1e-12, atol=1e-14
+    )
+
+
+@pytest.mark.parametrize("fn", [P.logsumexp, P.softmax, P.log_softmax])
+@pytest.mark.parametrize(
+    ("axis", "exc"), [(3, ValueError), (1.0, TypeError), (True, TypeError), ((0, 0), ValueError)]
+)
+def test_bad_axis_is_refused_naming_it(fn, axis, exc):
+    with pytest.raises(exc, match="axis"):
+        fn(np.zeros((2, 3)), axis=axis)

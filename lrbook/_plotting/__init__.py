@@ -1,0 +1,1 @@
+"""The figures of :mod:`lrbook.plotting`, by topic (private: import lrbook.plotting)."""

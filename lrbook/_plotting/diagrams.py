@@ -1,0 +1,357 @@
+"""Finite-difference error plots and network / computation-graph diagrams."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.patches import Circle, FancyArrowPatch
+from numpy.typing import ArrayLike
+
+from lrbook._plotting.base import (
+    _GREY,
+    _as_1d,
+    _check_axes,
+    _class_color,
+    _new_axes,
+)
+from lrbook._validation import check_int
+
+# ---------------------------------------------------------------------------
+# gradient checking
+# ---------------------------------------------------------------------------
+_SLOPES = {"forward": 1, "backward": 1, "central": 2}
+
+
+def plot_step_size_error(
+    eps: ArrayLike,
+    errors: Mapping[str, ArrayLike],
+    ax: Axes | None = None,
+    *,
+    guides: bool = True,
+) -> Axes:
+    """Log-log plot of finite-difference error against step size: truncation vs round-off.
+
+    For large steps the error falls with the step (slope 1 for forward, slope 2
+    for central differences: truncation error); for tiny steps it grows again
+    like ``machine epsilon / eps`` (round-off), which gives the V shape.  The best
+    step of each method is marked with a larger dot.
+
+    Parameters
+    ----------
+    eps : array-like of shape (n,)
+        Step sizes (> 0), in any order.
+    errors : mapping str -> array-like of shape (n,)
+        Method name -> absolute or relative errors (>= 0) at each step, e.g.
+        ``{"forward": ..., "central": ...}``.  The names ``"forward"``,
+        ``"backward"`` and ``"central"`` are labelled "... difference" and get a
+        reference slope; other names are used as given.  Exact zeros cannot be
+        drawn on a log axis and are left out.
+    ax : matplotlib Axes, optional
+        Axes to draw into; created if None.
+    guides : bool, default=True
+        Add grey dashed reference lines ``O(eps)`` (forward/backward) and
+        ``O(eps^2)`` (central) anchored at the largest step, drawn only within the
+        y range of the errors themselves.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    See Also
+    --------
+    plot_step_size_errors : the same plot with two positional error arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_step_size_error
+    >>> eps = np.logspace(-12, -1, 23)
+    >>> errors = {
+    ...     "forward": np.abs((np.exp(1 + eps) - np.exp(1)) / eps - np.exp(1)),
+    ...     "central": np.abs((np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - np.exp(1)),
+    ... }
+    >>> ax = plot_step_size_error(eps, errors, Figure().add_subplot())
+    >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
+    ('log', 'log', 6)
+    """
+    e = _as_1d(eps, "eps")
+    if np.any(e <= 0):
+        raise ValueError("eps must be positive step sizes")
+    if not isinstance(errors, Mapping) or len(errors) == 0:
+        raise TypeError(
+            "errors must be a non-empty mapping method name -> error array, e.g. "
+            f"{{'forward': ..., 'central': ...}}, got {type(errors).__name__}"
+        )
+    order = np.argsort(e)
+    e = e[order]
+    curves = []
+    for name, v in errors.items():
+        a = _as_1d(v, f"errors[{name!r}]")
+        if a.size != e.size:
+            raise ValueError(f"errors[{name!r}] has {a.size} values but eps has {e.size}")
+        if np.any(a < 0):
+            raise ValueError(f"errors[{name!r}] must be >= 0 (errors are absolute values)")
+        curves.append((str(name), np.where(a > 0, a, np.nan)[order]))
+    ax = _new_axes() if ax is None else _check_axes(ax)
+    for i, (name, a) in enumerate(curves):
+        color = _class_color(i)
+        label = f"{name} difference" if name in _SLOPES else name
+        ax.plot(e, a, "o-", color=color, ms=3.5, lw=1.5, label=label)
+        if np.isfinite(a).any():
+            j = int(np.nanargmin(a))
+            ax.plot(e[j], a[j], "o", color=color, mec="k", ms=9, label=f"_best {name}")
+    if guides:
+        # The guides span only the errors' own y range: a slope-2 line over ten decades
+        # of step sizes would otherwise run down to 1e-30 and squash the data.
+        drawn = np.concatenate([a[np.isfinite(a)] for _, a in curves])
+        y_lo, y_hi = (drawn.min(), drawn.max()) if drawn.size else (np.inf, -np.inf)
+        for name, a in curves:
+            slope = _SLOPES.get(name)
+            finite = np.isfinite(a)
+            if slope is None or not finite.any():
+                continue
+            k = int(np.flatnonzero(finite)[-1])  # the largest step with a drawable error
+            tex = r"$O(\epsilon)$" if slope == 1 else r"$O(\epsilon^2)$"
+            guide = a[k] * (e / e[k]) ** slope
+            guide = np.where((guide >= y_lo) & (guide <= y_hi), guide, np.nan)
+            ax.plot(e, guide, ls="--", color=_GREY, lw=1, label=tex)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"step size $\epsilon$")
+    ax.set_ylabel("error of the derivative")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_step_size_errors(
+    eps: ArrayLike,
+    forward_err: ArrayLike,
+    central_err: ArrayLike,
+    ax: Axes | None = None,
+    *,
+    guides: bool = True,
+) -> Axes:
+    """Forward vs central difference error against step size (log-log).
+
+    Shorthand for ``plot_step_size_error(eps, {"forward": forward_err,
+    "central": central_err}, ax, guides=guides)``; see :func:`plot_step_size_error`.
+
+    Parameters
+    ----------
+    eps : array-like of shape (n,)
+        Step sizes (> 0).
+    forward_err, central_err : array-like of shape (n,)
+        Errors (>= 0) of the forward and central differences.
+    ax : matplotlib Axes, optional
+        Axes to draw into; created if None.
+    guides : bool, default=True
+        Add the ``O(eps)`` and ``O(eps^2)`` reference lines.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_step_size_errors
+    >>> eps = np.logspace(-12, -1, 23)
+    >>> fwd = np.abs((np.exp(1 + eps) - np.exp(1)) / eps - np.exp(1))
+    >>> cen = np.abs((np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - np.exp(1))
+    >>> ax = plot_step_size_errors(eps, fwd, cen, Figure().add_subplot())
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['forward difference', 'central difference']
+    """
+    return plot_step_size_error(
+        eps, {"forward": forward_err, "central": central_err}, ax, guides=guides
+    )
+
+
+# ---------------------------------------------------------------------------
+# diagrams
+# ---------------------------------------------------------------------------
+def plot_network(
+    n_inputs: int,
+    n_hidden: int,
+    n_outputs: int,
+    ax: Axes | None = None,
+    *,
+    labels: bool = True,
+) -> Axes:
+    """Diagram of a one-hidden-layer network: circles for units, arrows for weights.
+
+    Every input feeds every hidden unit (weights ``W^[1]``, shape ``(n_inputs,
+    n_hidden)``), every hidden unit feeds every output (``W^[2]``).
+
+    Parameters
+    ----------
+    n_inputs, n_hidden, n_outputs : int
+        Units per layer (>= 1).
+    ax : matplotlib Axes, optional
+        Axes to draw into; created if None.
+    labels : bool, default=True
+        Write unit names (``x_i``, ``a^[1]_j``, ``y-hat_k``) in the circles, and the
+        layer and weight-matrix names around them.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        With one :class:`matplotlib.patches.Circle` per unit.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from matplotlib.patches import Circle
+    >>> from lrbook.plotting import plot_network
+    >>> ax = plot_network(2, 3, 1, Figure().add_subplot())
+    >>> sum(isinstance(p, Circle) for p in ax.patches)
+    6
+    """
+    sizes = [
+        check_int(n_inputs, "n_inputs", 1),
+        check_int(n_hidden, "n_hidden", 1),
+        check_int(n_outputs, "n_outputs", 1),
+    ]
+    gap = max(2.5, 0.6 * max(sizes))  # wide enough that tall layers do not look squashed
+    if ax is None:
+        height = 6.0 * (max(sizes) + 1.9) / (2 * gap + 1.6)
+        ax = _new_axes(figsize=(6.0, float(np.clip(height, 2.5, 8.0))))
+    else:
+        _check_axes(ax)
+    xs = [0.0, gap, 2 * gap]
+    r = 0.3
+    fills = ["#DDEEFF", "#FFE6CC", "#DDF2E6"]
+    pos = [[(xs[li], (n - 1) / 2 - i) for i in range(n)] for li, n in enumerate(sizes)]
+    for li in range(2):
+        for a in pos[li]:
+            for b in pos[li + 1]:
+                d = np.subtract(b, a)
+                u = d / np.hypot(*d)
+                ax.add_patch(
+                    FancyArrowPatch(
+                        tuple(np.add(a, r * u)),
+                        tuple(np.subtract(b, r * u)),
+                        arrowstyle="-|>",
+                        mutation_scale=8,
+                        color="0.55",
+                        lw=0.7,
+                        shrinkA=0,
+                        shrinkB=0,
+                    )
+                )
+    unit_names = [
+        lambda i: f"$x_{{{i + 1}}}$",
+        lambda i: f"$a^{{[1]}}_{{{i + 1}}}$",
+        (lambda i: r"$\hat{y}$") if sizes[2] == 1 else (lambda i: f"$\\hat{{y}}_{{{i + 1}}}$"),
+    ]
+    for li, layer in enumerate(pos):
+        for i, (x, y) in enumerate(layer):
+            ax.add_patch(Circle((x, y), r, facecolor=fills[li], edgecolor="k", lw=1.2, zorder=3))
+            if labels:
+                ax.text(x, y, unit_names[li](i), ha="center", va="center", fontsize=9, zorder=4)
+    top = (max(sizes) - 1) / 2
+    if labels:
+        layer_names = ["input $x$", "hidden $a^{[1]}$", r"output $\hat{y}$"]
+        for li in range(3):
+            ax.text(xs[li], -top - 0.9, layer_names[li], ha="center", va="top", fontsize=10)
+        for li, name in enumerate(["$W^{[1]}, b^{[1]}$", "$W^{[2]}, b^{[2]}$"]):
+            ax.text((xs[li] + xs[li + 1]) / 2, top + 0.7, name, ha="center", fontsize=10)
+    ax.set_xlim(-0.8, 2 * gap + 0.8)
+    ax.set_ylim(-top - 1.6, top + 1.3)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax
+
+
+def plot_computation_graph(
+    ax: Axes | None = None,
+    *,
+    n_features: int = 2,
+    gradients: bool = False,
+) -> Axes:
+    """Computation graph of logistic regression for one example: ``z -> a -> L``.
+
+    Inputs ``x_i, w_i, b`` feed ``z = w_1 x_1 + ... + b``, then ``a = sigma(z)``,
+    then ``L(a, y)``.  With ``gradients=True`` the backward pass is written under
+    the arrows (``da``, ``dz = a - y``, ``dw_i = x_i dz``, ``db = dz``), the
+    chain rule read from right to left.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        Axes to draw into; created if None.
+    n_features : int, default=2
+        Number of features ``x_i`` (>= 1).
+    gradients : bool, default=False
+        Annotate the backward pass.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from lrbook.plotting import plot_computation_graph
+    >>> ax = plot_computation_graph(Figure().add_subplot(), gradients=True)
+    >>> texts = [t.get_text() for t in ax.texts]
+    >>> "$z = w_1 x_1 + w_2 x_2 + b$" in texts, any("a - y" in t for t in texts)
+    (True, True)
+    """
+    n = check_int(n_features, "n_features", 1)
+    if ax is None:
+        ax = _new_axes(figsize=(8.0, max(3.0, 0.8 * (2 * n + 1))))
+    else:
+        _check_axes(ax)
+    fwd = {"boxstyle": "round,pad=0.35", "fc": "#DDEEFF", "ec": "k"}
+    inp = {"boxstyle": "round,pad=0.3", "fc": "#F2F2F2", "ec": "0.4"}
+    back: dict[str, Any] = {"color": "#D55E00", "fontsize": 9, "ha": "center"}
+    names = [s for i in range(1, n + 1) for s in (f"$x_{i}$", f"$w_{i}$")] + ["$b$"]
+    m = len(names)
+    ys = np.linspace(1.0, 0.0, m) if m > 1 else np.array([0.5])
+    inputs = [
+        ax.text(0.05, y, s, ha="center", va="center", bbox=inp, transform=ax.transAxes)
+        for s, y in zip(names, ys, strict=True)
+    ]
+    terms = " + ".join(f"w_{i} x_{i}" for i in range(1, n + 1))
+    zt = ax.text(0.38, 0.5, f"$z = {terms} + b$", ha="center", va="center", bbox=fwd)
+    at = ax.text(0.70, 0.5, r"$a = \sigma(z)$", ha="center", va="center", bbox=fwd)
+    lt = ax.text(0.93, 0.5, r"$\mathcal{L}(a, y)$", ha="center", va="center", bbox=fwd)
+    for t in (zt, at, lt):
+        t.set_transform(ax.transAxes)
+    arrow = {"arrowstyle": "->", "color": "k", "lw": 1.2, "shrinkA": 2, "shrinkB": 2}
+    for t in inputs:
+        ax.annotate(
+            "",
+            xy=(0, 0.5),
+            xycoords=zt,
+            xytext=(1, 0.5),
+            textcoords=t,
+            arrowprops=arrow,
+        )
+    ax.annotate("", xy=(0, 0.5), xycoords=at, xytext=(1, 0.5), textcoords=zt, arrowprops=arrow)
+    ax.annotate("", xy=(0, 0.5), xycoords=lt, xytext=(1, 0.5), textcoords=at, arrowprops=arrow)
+    if gradients:
+        ax.text(
+            0.815,
+            0.33,
+            r"$da = \partial\mathcal{L}/\partial a = -y/a + (1-y)/(1-a)$",
+            transform=ax.transAxes,
+            **back,
+        )
+        ax.text(0.56, 0.62, "$dz = da\\,a(1-a) = a - y$", transform=ax.transAxes, **back)
+        grads = [f"$dw_{i} = x_{i}\\,dz$" for i in range(1, n + 1)] + ["$db = dz$"]
+        ax.text(
+            0.16,
+            0.0,
+            ",  ".join(grads),
+            transform=ax.transAxes,
+            **{**back, "ha": "left"},
+        )
+    ax.set_axis_off()
+    return ax
