@@ -251,9 +251,10 @@ def _start(
 
 
 def _evaluate(
-    fun: Callable[..., Any], name: str, x: NDArray[np.float64], *args: Any
+    fun: Callable[..., Any], name: str, x: NDArray[np.float64], *args: Any, first: bool = False
 ) -> tuple[float, NDArray[Any]]:
-    """Call ``fun(x, *args)`` and check that it returned ``(scalar loss, gradient like x)``."""
+    """Call ``fun(x, *args)`` and check that it returned ``(scalar loss, gradient like x)``;
+    at the start (``first``) both must be finite."""
     out = fun(x, *args)
     if not (isinstance(out, tuple | list) and len(out) == 2):
         raise TypeError(
@@ -270,19 +271,13 @@ def _evaluate(
             f"{name} returned a gradient of shape {np.shape(grad)} for parameters of shape "
             f"{x.shape}: the gradient must have the shape of x"
         )
-    return float(loss), np.asarray(grad, dtype=np.float64)
-
-
-def _first_evaluation(
-    fun: Callable[..., Any], name: str, x: NDArray[np.float64], *args: Any
-) -> tuple[float, NDArray[Any]]:
-    loss, grad = _evaluate(fun, name, x, *args)
-    if not math.isfinite(loss):
+    loss, grad = float(loss), np.asarray(grad, dtype=np.float64)
+    if first and not math.isfinite(loss):
         raise ValueError(
             f"{name} returned a non-finite loss ({loss!r}) at the starting point x0; "
             "check the data for NaN/inf and the starting parameters"
         )
-    if not np.all(np.isfinite(grad)):
+    if first and not np.all(np.isfinite(grad)):
         raise ValueError(
             f"{name} returned a non-finite gradient (NaN or inf) at the starting point x0, "
             f"where the loss is finite ({loss:.4g}); check the gradient computation and the "
@@ -462,7 +457,7 @@ def gradient_descent(
     _check_callable(fun, "fun", "fun(x) -> (loss, grad)")
     lr = check_learning_rate(learning_rate)
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
-    loss, grad = _first_evaluation(fun, "fun", x)
+    loss, grad = _evaluate(fun, "fun", x, first=True)
     guard = _Guard("gradient descent", loss, "iteration", lr)
     gnorm = _inf_norm(grad)
     history = [loss]
@@ -522,12 +517,9 @@ def sgd(
     ``np.random.default_rng(random_state)``, cuts it into consecutive
     minibatches of ``batch_size`` indices (the last, smaller batch is used, not
     dropped) and updates ``x <- x - step * grad`` after each one.
-    ``batch_size=1`` is the per-sample SGD of the classic derivations.
-
-    The full-data loss is evaluated twice, at ``x0`` and at the returned last
-    iterate (never per minibatch), so that the result can be judged against
-    its start: a run that ends above its starting loss raises
-    :class:`DivergenceError` instead of claiming convergence.
+    ``batch_size=1`` is the per-sample SGD of the classic derivations.  The
+    full-data loss is evaluated at ``x0`` and at the end only, to judge the
+    result against its start.
 
     Parameters
     ----------
@@ -553,10 +545,8 @@ def sgd(
         Stop (converged) after this many epochs without improvement in a row.
     lr_decay : float, default=0.0
         Step-size schedule: epoch ``e = 1, 2, ...`` uses
-        ``learning_rate / (1 + lr_decay * (e - 1))``.  With a constant step
-        (``lr_decay=0``) SGD only reaches a noisy neighbourhood of the optimum
-        whose size shrinks with the step; a decaying step (``sum lr = inf``,
-        ``sum lr^2 < inf``) lets it converge.
+        ``learning_rate / (1 + lr_decay * (e - 1))``.  A constant step only
+        reaches a noisy neighbourhood of the optimum; a decaying one converges.
     random_state : int, Generator or None, default=None
         Seed for the shuffles; the same seed gives bit-identical results.
     callback : callable, default=None
@@ -619,10 +609,9 @@ def sgd(
     rng = np.random.default_rng(random_state)
 
     def full_loss(v: NDArray[np.float64], first: bool = False) -> float:
-        evaluate = _first_evaluation if first else _evaluate
         if fun is not None:
-            return evaluate(fun, "fun", v)[0]
-        return evaluate(fun_batch, "fun_batch", v, np.arange(n_samples))[0]
+            return _evaluate(fun, "fun", v, first=first)[0]
+        return _evaluate(fun_batch, "fun_batch", v, np.arange(n_samples), first=first)[0]
 
     guard = _Guard("SGD", full_loss(x, first=True), "epoch", lr)
     n_batches = -(-n_samples // batch_size)  # ceil: the last partial batch counts
@@ -700,11 +689,11 @@ def _check_hessian(value: object, p: int, step: int) -> NDArray[np.float64]:
             f"hess returned a Hessian with NaN or inf entries at step {step} although the loss "
             f"and gradient are finite. {_SCALING_HINT}"
         )
-    if np.max(np.abs(hessian - hessian.T)) > 1e-8 * np.max(np.abs(hessian)):
+    asymmetry = np.max(np.abs(hessian - hessian.T))
+    if asymmetry > 1e-8 * np.max(np.abs(hessian)):
         raise ValueError(
             f"hess returned a Hessian that is not symmetric at step {step} (largest "
-            f"|H - H.T| = {np.max(np.abs(hessian - hessian.T)):.3g}): a Hessian of second "
-            "derivatives is symmetric; check the hess function"
+            f"|H - H.T| = {asymmetry:.3g}): a matrix of second derivatives is symmetric"
         )
     return hessian
 
@@ -848,7 +837,7 @@ def newton(
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     shape = x.shape
 
-    loss, grad = _first_evaluation(fun, "fun", x)
+    loss, grad = _evaluate(fun, "fun", x, first=True)
     loss0 = loss
     guard = _Guard("Newton's method", loss, "step", math.nan)
     gnorm = _inf_norm(grad)
@@ -859,7 +848,8 @@ def newton(
             if not math.isfinite(gnorm):
                 raise DivergenceError(
                     f"Newton's method: fun returned a non-finite gradient (NaN or inf) at step "
-                    f"{n_iter}, where the loss is {loss:.4g}. {_SCALING_HINT}"
+                    f"{n_iter}, where the loss is {loss:.4g}: check the gradient computation, "
+                    "and standardise features that span many orders of magnitude"
                 )
             if gnorm <= tol:
                 status = StopReason.GRADIENT_TOL

@@ -804,3 +804,11 @@ def test_boolean_arguments_must_be_booleans(value):
         newton(quadratic, quadratic_hess, np.zeros(2), line_search=value)
     with pytest.raises(TypeError, match="progress must be True or False"):
         gradient_descent(quadratic, np.zeros(2), progress=value)
+
+
+def test_newton_nan_gradient_after_the_start_is_reported_as_a_nan_gradient():
+    def fun(x):
+        return float(x @ x), (2 * x if x[0] == 1.0 else np.full_like(x, np.nan))
+
+    with pytest.raises(DivergenceError, match=r"non-finite gradient \(NaN or inf\) at step 1"):
+        newton(fun, lambda x: 2 * np.eye(x.size), np.ones(2))
