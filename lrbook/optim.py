@@ -99,7 +99,7 @@ class DivergenceError(FloatingPointError):
 
 
 class StopReason(enum.Enum):
-    """Why a trainer stopped: the value of :attr:`OptimizeResult.status`.
+    """Why a trainer stopped: the value of ``OptimizeResult.status``.
 
     ``GRADIENT_TOL`` (GD, Newton: the gradient inf-norm reached ``tol``) and
     ``NO_IMPROVEMENT`` (SGD: ``n_iter_no_change`` epochs without improvement)
