@@ -609,6 +609,35 @@ def test_sgd_that_ends_above_its_start_raises_even_with_falling_epoch_losses():
         sgd(fun_batch, np.zeros(1), 4, batch_size=2, learning_rate=0.1, max_iter=10)
 
 
+def test_sgd_that_ends_slightly_above_its_start_warns_and_is_not_converged():
+    full_losses = iter([1.0, 1.05])  # within SGD's noise margin (10% of the start)
+
+    def fun_batch(x, idx):
+        if len(idx) == 4:
+            return next(full_losses), np.zeros_like(x)
+        return 0.5, np.zeros_like(x)
+
+    with pytest.warns(ConvergenceWarning, match=r"above its starting value.*learning_rate=0\.1"):
+        res = sgd(fun_batch, np.zeros(1), 4, batch_size=2, learning_rate=0.1, max_iter=10)
+    assert res.status is StopReason.NO_IMPROVEMENT  # the stopping rule was met ...
+    assert not res.converged  # ... but at a point worse than the start
+    assert res.loss == 1.05
+
+
+def test_sgd_restarted_at_the_optimum_is_not_divergence():
+    # a constant step keeps SGD in a noisy neighbourhood: every epoch loss is a little above
+    # the loss at the optimum it started from, which is noise, not divergence
+    fun, hess, p, n = _logistic_problem()
+    opt = newton(fun, hess, np.zeros(p), tol=1e-12)
+    with pytest.warns(ConvergenceWarning, match="above its starting value"):
+        res = sgd(
+            fun, opt.x, n, batch_size=8, learning_rate=0.5, max_iter=20, tol=0.0, random_state=0
+        )
+    assert np.all(res.loss_history > opt.loss)
+    assert res.n_iter == 20
+    assert opt.loss < res.loss < 1.1 * opt.loss
+
+
 def test_sgd_uses_fun_for_the_full_data_losses_when_given():
     d = np.arange(10.0)
     full_calls = []
