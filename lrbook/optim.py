@@ -8,26 +8,35 @@ callables from the derived kernels in :mod:`lrbook.losses`.
 Stopping rules (``tol``)
 ------------------------
 * :func:`gradient_descent` and :func:`newton` stop when the largest absolute
-  entry of the full gradient (its infinity-norm) is ``<= tol``.  The same rule
-  for both makes their results comparable: a smaller ``tol`` means a point
-  closer to a stationary point, whichever solver produced it.
-* :func:`sgd` never sees the full gradient (computing it would cost a pass over
-  the data).  It uses the rule of scikit-learn's ``SGDClassifier``: the *epoch
-  loss* (mean of that epoch's minibatch losses) counts as "no improvement" when
-  it is not lower than the best epoch loss so far minus ``tol``; after
-  ``n_iter_no_change`` such epochs in a row it stops and reports convergence.
+  entry of the full gradient (its infinity-norm) is ``<= tol``: a smaller
+  ``tol`` means a point closer to a stationary point, whichever solver ran.
+* :func:`sgd` never sees the full gradient.  It uses the rule of
+  scikit-learn's ``SGDClassifier``: after ``n_iter_no_change`` epochs in a row
+  whose *epoch loss* (the mean of the epoch's minibatch losses) is not below
+  the best one so far minus ``tol``, it stops; ``tol=0`` means a fixed budget
+  of ``max_iter`` epochs.
 
-Reaching ``max_iter`` without meeting ``tol`` emits scikit-learn's
-:class:`~sklearn.exceptions.ConvergenceWarning`.  A loss or parameters that
-become non-finite, or a loss that climbs far above its starting value (more
-than ``1000 * (|L0| + 1)`` above the starting loss ``L0``; a convex loss trained
-with a suitable step never rises above its start), raise :class:`DivergenceError`
-naming the learning rate.
+Why a trainer stopped is a value, :class:`StopReason` (``result.status``); the
+``result.message`` text is derived from it.  Reaching ``max_iter`` without
+meeting ``tol`` warns (scikit-learn's ``ConvergenceWarning``).
+
+Honest results: ``converged=True`` only when the stopping rule was met and the
+loss at the returned parameters was evaluated and is not above the starting
+loss ``L0``; the returned parameters always have a known loss (see
+:class:`OptimizeResult`).  GD and SGD raise :class:`DivergenceError`, naming
+the learning rate and suggesting standardised features, when the loss or the
+parameters become non-finite, when the loss exceeds ``L0 + 1000 (|L0| + 1)``,
+stays above ``L0`` for 10 iterations / epochs in a row (an oscillating step),
+or ends above ``L0``: a convex loss trained with a suitable step never rises
+above its start.  For SGD, whose losses are noisy, "above" means above
+``L0 + 0.1 |L0|``; an SGD run that ends between ``L0`` and that bound warns.
 """
 
 from __future__ import annotations
 
+import enum
 import math
+import numbers
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,6 +59,7 @@ __all__ = [
     "DivergenceError",
     "IterationInfo",
     "OptimizeResult",
+    "StopReason",
     "gradient_descent",
     "newton",
     "sgd",
@@ -58,6 +68,11 @@ __all__ = [
 #: A loss that rises more than ``_DIVERGENCE_FACTOR * (|L0| + 1)`` above its
 #: starting value ``L0`` is treated as divergence.
 _DIVERGENCE_FACTOR = 1e3
+#: A loss above its starting value for this many iterations (GD) or epochs
+#: (SGD) in a row is treated as divergence: the step oscillates or climbs.
+_ABOVE_START_PATIENCE = 10
+#: SGD's losses are noisy: "above the start" means above ``L0 + 0.1 |L0|`` for it.
+_SGD_MARGIN = 0.1
 
 LossGrad = Callable[[NDArray[np.float64]], tuple[float, NDArray[Any]]]
 BatchLossGrad = Callable[[NDArray[np.float64], NDArray[np.intp]], tuple[float, NDArray[Any]]]
@@ -65,11 +80,12 @@ Callback = Callable[["IterationInfo"], Any]
 
 
 class DivergenceError(FloatingPointError):
-    """Training diverged: the loss or the parameters became non-finite or exploded.
+    """Training diverged: the loss or the parameters became non-finite, exploded,
+    or stayed above the starting loss.
 
     Raised by the trainers (and so by the estimators' ``fit``) instead of
-    returning NaN weights.  The message names the learning rate in use and
-    suggests a smaller one.
+    returning NaN weights or a model worse than its start.  The message names
+    the learning rate in use and suggests a smaller one.
 
     Examples
     --------
@@ -83,6 +99,48 @@ class DivergenceError(FloatingPointError):
     ...     print("learning_rate=0.1" in str(err))
     True
     """
+
+
+class StopReason(enum.Enum):
+    """Why a trainer stopped: the value of ``OptimizeResult.status``.
+
+    ``GRADIENT_TOL`` (GD, Newton: the gradient inf-norm reached ``tol``) and
+    ``NO_IMPROVEMENT`` (SGD: ``n_iter_no_change`` epochs without improvement)
+    are convergence; ``MAX_ITER`` (the iteration limit), ``BUDGET`` (SGD with
+    ``tol=0``: the fixed budget of epochs, no early stopping), ``CALLBACK``
+    (the callback returned ``True``) and ``LINE_SEARCH`` (Newton: no step
+    length decreases the loss) are not.
+
+    Examples
+    --------
+    >>> from lrbook.optim import StopReason
+    >>> StopReason.GRADIENT_TOL.converged, StopReason.BUDGET.converged
+    (True, False)
+    >>> StopReason.MAX_ITER.describe(max_iter=50, tol=1e-4)
+    'reached max_iter=50 without meeting tol=0.0001'
+    """
+
+    # each value is the template of the human message
+    GRADIENT_TOL = "gradient inf-norm {grad_norm:.3g} <= tol={tol:g}"
+    NO_IMPROVEMENT = (
+        "epoch loss did not improve by more than tol={tol:g} for {n_iter_no_change} epochs"
+    )
+    MAX_ITER = "reached max_iter={max_iter} without meeting tol={tol:g}"
+    BUDGET = "ran the fixed budget of max_iter={max_iter} epochs (tol=0: no early stop)"
+    CALLBACK = "stopped by callback"
+    LINE_SEARCH = (
+        "line search failed: no step length down to 1e-10 decreases the loss, so the loss "
+        "differences are at the level of rounding error (gradient inf-norm {grad_norm:.3g})"
+    )
+
+    @property
+    def converged(self) -> bool:
+        """Whether this reason means the stopping rule was met."""
+        return self in (StopReason.GRADIENT_TOL, StopReason.NO_IMPROVEMENT)
+
+    def describe(self, **details: Any) -> str:
+        """The human message, with numbers from ``details`` (``tol``, ``max_iter``, ...)."""
+        return str(self.value).format(**details)
 
 
 @dataclass
@@ -116,13 +174,17 @@ class OptimizeResult:
     Attributes
     ----------
     x : ndarray
-        Final parameters (same shape as ``x0``).
+        Returned parameters (same shape as ``x0``), always a point whose loss
+        was evaluated: GD returns the iterate with the lowest loss (the last
+        iterate when ``tol`` was met; ties go to the later iterate), SGD the
+        last iterate, Newton the last iterate.
     loss : float
-        Loss at ``x`` (GD, Newton) or the last epoch loss (SGD).
+        Loss at ``x``; for SGD the full-data loss, evaluated once at the end.
     n_iter : int
         Number of parameter updates (GD, Newton) or completed epochs (SGD).
     converged : bool
-        Whether the stopping rule was met (see the module docstring).
+        ``status.converged`` and ``loss <= initial_loss``: the stopping rule
+        was met at ``x``, a point no worse than the start.
     loss_history : ndarray
         GD and Newton: the loss at every iterate ``x_0, x_1, ..., x_{n_iter}``
         (length ``n_iter + 1``, starting with the initial loss).  SGD: one epoch
@@ -134,7 +196,11 @@ class OptimizeResult:
         Infinity-norm of the gradient at ``x`` (GD, Newton); for SGD the norm of
         the last minibatch gradient.
     message : str
-        Why the trainer stopped.
+        Why the trainer stopped, in words (derived from ``status``).
+    status : StopReason
+        Why the trainer stopped, as a value: branch on this, never on ``message``.
+    initial_loss : float
+        Loss at ``x0`` (for SGD the full-data loss).
     """
 
     x: NDArray[np.float64]
@@ -145,60 +211,185 @@ class OptimizeResult:
     batch_loss_history: NDArray[np.float64] | None
     grad_norm: float
     message: str = ""
+    status: StopReason = StopReason.MAX_ITER
+    initial_loss: float = math.nan
 
 
-def _start(x0: ArrayLike) -> NDArray[np.float64]:
+# --------------------------------------------------------------------------- checks
+# validation: to move to lrbook/_validation.py
+
+
+def _check_bool(value: object, name: str) -> bool:
+    """A true boolean (``bool`` or ``numpy.bool_``); ``"no"``, ``0`` and ``None`` are refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(
+            f"{name} must be True or False, got {value!r} (type {type(value).__name__}); "
+            f"pass e.g. {name}=True"
+        )
+    return bool(value)
+
+
+def _check_callable(value: object, name: str, signature: str) -> None:
+    """A callable argument such as ``fun`` or ``hess``."""
+    if not callable(value):
+        raise TypeError(f"{name} must be a callable {signature}, got {value!r}")
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _start(
+    x0: ArrayLike, max_iter: object, tol: object, callback: object, progress: object
+) -> tuple[NDArray[np.float64], int, float, bool]:
+    """The arguments every trainer shares, checked; ``x0`` as a float64 copy."""
+    max_iter, tol = check_int(max_iter, "max_iter"), check_tol(tol)
+    check_callback(callback)
+    progress = _check_bool(progress, "progress")
     x = np.array(x0, dtype=np.float64)  # always a copy: the caller's array is never modified
     if x.size == 0:
         raise ValueError(f"x0 must contain at least one parameter, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError("x0 contains NaN or inf; start from finite parameters")
-    return x
+    return x, max_iter, tol, progress
 
 
-def _first_loss(value: object, what: str) -> float:
-    loss = float(value)  # type: ignore[arg-type]
-    if not math.isfinite(loss):
+def _evaluate(
+    fun: Callable[..., Any], name: str, x: NDArray[np.float64], *args: Any, first: bool = False
+) -> tuple[float, NDArray[Any]]:
+    """Call ``fun(x, *args)`` and check that it returned ``(scalar loss, gradient like x)``;
+    at the start (``first``) both must be finite."""
+    out = fun(x, *args)
+    if not (isinstance(out, tuple | list) and len(out) == 2):
+        raise TypeError(
+            f"{name} must return a tuple (loss, grad), got {type(out).__name__} {out!r:.80}"
+        )
+    loss, grad = out
+    if np.ndim(loss) != 0 or not isinstance(np.asarray(loss).item(), numbers.Real):
         raise ValueError(
-            f"{what} returned a non-finite loss ({loss!r}) at the starting point x0; "
+            f"{name} must return a real scalar loss, got {loss!r:.80} (shape {np.shape(loss)}); "
+            "return e.g. float(np.mean(losses))"
+        )
+    if np.shape(grad) != x.shape:
+        raise ValueError(
+            f"{name} returned a gradient of shape {np.shape(grad)} for parameters of shape "
+            f"{x.shape}: the gradient must have the shape of x"
+        )
+    loss, grad = float(loss), np.asarray(grad, dtype=np.float64)
+    if first and not math.isfinite(loss):
+        raise ValueError(
+            f"{name} returned a non-finite loss ({loss!r}) at the starting point x0; "
             "check the data for NaN/inf and the starting parameters"
         )
-    return loss
+    if first and not np.all(np.isfinite(grad)):
+        raise ValueError(
+            f"{name} returned a non-finite gradient (NaN or inf) at the starting point x0, "
+            f"where the loss is finite ({loss:.4g}); check the gradient computation and the "
+            "data (features of very different magnitudes overflow: standardise them)"
+        )
+    return loss, grad
 
 
-def _divergence_limit(loss0: float) -> float:
-    return loss0 + _DIVERGENCE_FACTOR * (abs(loss0) + 1.0)
+class _Guard:
+    """The divergence checks of GD and SGD, against the starting loss ``loss0``."""
 
+    def __init__(
+        self, method: str, loss0: float, unit: str, learning_rate: float, margin: float = 0.0
+    ) -> None:
+        self.method, self.loss0, self.unit = method, loss0, unit
+        self.high = loss0 + margin * abs(loss0)  # a loss above this is "above the start"
+        self.advice = (
+            f"with learning_rate={learning_rate!r}. The step is too large for this problem: "
+            f"try a smaller learning rate such as learning_rate={learning_rate / 10:g}, and "
+            "standardise the features (unscaled features need much smaller steps)."
+        )
+        if math.isnan(learning_rate):  # Newton without line search
+            self.advice = "with pure Newton steps (line_search=False). Use line_search=True."
+        self.limit = loss0 + _DIVERGENCE_FACTOR * (abs(loss0) + 1.0)
+        self.above = 0  # iterations / epochs in a row with a loss above loss0
 
-def _diverged(
-    method: str, step: int, loss: float, loss0: float, learning_rate: float
-) -> DivergenceError:
-    what = "became non-finite" if not math.isfinite(loss) else "exploded"
-    return DivergenceError(
-        f"{method} diverged at step {step}: the loss {what} ({loss:.4g}, starting loss "
-        f"{loss0:.4g}) with learning_rate={learning_rate!r}. The step is too large for this "
-        f"problem: try a smaller learning rate such as learning_rate={learning_rate / 10:g}, "
-        "and standardise the features (unscaled features need much smaller steps)."
-    )
+    def error(self, what: str) -> DivergenceError:
+        return DivergenceError(
+            f"{self.method} diverged: {what} (starting loss {self.loss0:.4g}) {self.advice}"
+        )
+
+    def check_gradient(self, step: int, loss: float, grad: NDArray[Any]) -> None:
+        if not np.all(np.isfinite(grad)):
+            raise self.error(
+                f"the gradient became non-finite (NaN or inf) at {self.unit} {step}, where the "
+                f"loss is {loss:.4g}"
+            )
+
+    def check(self, step: int, loss: float) -> None:
+        """Raise if ``loss`` (at ``step``) is non-finite, exploded, or stays above the start."""
+        if not math.isfinite(loss):
+            raise self.error(f"the loss became non-finite ({loss!r}) at {self.unit} {step}")
+        if loss > self.limit:
+            raise self.error(f"the loss exploded to {loss:.4g} at {self.unit} {step}")
+        self.above = self.above + 1 if loss > self.high else 0
+        if self.above >= _ABOVE_START_PATIENCE:
+            raise self.error(
+                f"the loss stayed above its starting value for {self.above} {self.unit}s in a "
+                f"row ({loss:.4g} at {self.unit} {step}): the steps overshoot"
+            )
+
+    def check_end(self, loss: float, where: str, status: StopReason) -> None:
+        """Raise if the run ends non-finite or above the start (a model worse than ``x0``),
+        unless the callback stopped it; warn if it ends within SGD's noise margin above."""
+        if not math.isfinite(loss):
+            raise self.error(f"the loss at the {where} is non-finite ({loss!r})")
+        what = f"the loss at the {where} ({loss:.4g}) is above its starting value"
+        if loss > self.high and status is not StopReason.CALLBACK:
+            raise self.error(what)
+        if loss > self.loss0 and status is not StopReason.CALLBACK:
+            _warn_not_converged(f"{self.method}: {what} ({self.loss0:.4g}) {self.advice}")
 
 
 @contextmanager
-def _progress_bar(progress: bool, total: int, desc: str) -> Iterator[Any]:
-    """A tqdm bar writing to stderr when ``progress`` is true, otherwise a no-op object."""
+def _progress_bar(progress: bool, total: int, desc: str) -> Iterator[Callable[[float], None]]:
+    """``tick(loss)``: advances a tqdm bar on stderr when ``progress`` is true, else a no-op."""
     if not progress:
-        yield None
+        yield lambda loss: None
         return
     from tqdm.auto import tqdm  # imported lazily: only when a bar is asked for
 
     bar = tqdm(total=total, desc=desc, unit="epoch", leave=False)
+
+    def tick(loss: float) -> None:
+        bar.update()
+        bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+
     try:
-        yield bar
+        yield tick
     finally:
         bar.close()
 
 
 def _warn_not_converged(text: str) -> None:
     warnings.warn(text, ConvergenceWarning, stacklevel=3)
+
+
+def _result(
+    status: StopReason,
+    point: tuple[NDArray[np.float64], float, float],
+    n_iter: int,
+    history: list[float],
+    batch_history: list[NDArray[np.float64]] | None,
+    initial_loss: float,
+    **details: Any,
+) -> OptimizeResult:
+    x, loss, gnorm = point
+    return OptimizeResult(
+        x=x,
+        loss=loss,
+        n_iter=n_iter,
+        converged=status.converged and loss <= initial_loss,
+        loss_history=np.asarray(history),
+        batch_loss_history=None if batch_history is None else np.concatenate(batch_history),
+        grad_norm=gnorm,
+        message=status.describe(grad_norm=gnorm, **details),
+        status=status,
+        initial_loss=initial_loss,
+    )
 
 
 # --------------------------------------------------------------------------- trainers
@@ -219,7 +410,8 @@ def gradient_descent(
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (loss, grad)`` with ``grad`` shaped like ``x``.
+        ``fun(x) -> (loss, grad)``: a real scalar loss and a gradient shaped
+        like ``x`` (checked at every evaluation).
     x0 : array-like of any shape
         Starting parameters (copied, never modified).
     learning_rate : float, default=0.1
@@ -238,12 +430,18 @@ def gradient_descent(
     Returns
     -------
     OptimizeResult
-        ``loss_history`` holds the loss at ``x_0 ... x_{n_iter}``.
+        ``x`` is the last iterate when ``tol`` was met, otherwise the iterate
+        with the lowest loss; ``loss_history`` holds the loss at
+        ``x_0 ... x_{n_iter}``.
 
     Raises
     ------
     DivergenceError
-        If the loss or gradient becomes non-finite or the loss explodes.
+        If the loss or gradient becomes non-finite, the loss explodes, stays
+        above the starting loss for 10 iterations in a row, or ends above it.
+    ValueError
+        If ``fun`` returns something other than a scalar loss and a gradient
+        shaped like ``x``, or a non-finite loss or gradient at ``x0``.
 
     Warns
     -----
@@ -258,63 +456,45 @@ def gradient_descent(
     >>> from lrbook.optim import gradient_descent
     >>> res = gradient_descent(lambda x: (float((x - 3) @ (x - 3)), 2 * (x - 3)),
     ...                        np.zeros(2), learning_rate=0.25, tol=1e-10)
-    >>> res.x, res.converged, res.n_iter
-    (array([3., 3.]), True, 36)
+    >>> res.x, res.converged, res.n_iter, res.status.name
+    (array([3., 3.]), True, 36, 'GRADIENT_TOL')
     """
+    _check_callable(fun, "fun", "fun(x) -> (loss, grad)")
     lr = check_learning_rate(learning_rate)
-    max_iter = check_int(max_iter, "max_iter")
-    tol = check_tol(tol)
-    check_callback(callback)
-    x = _start(x0)
-
-    loss, grad = fun(x)
-    loss = _first_loss(loss, "fun")
-    loss0, limit = loss, _divergence_limit(loss)
+    x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
+    loss, grad = _evaluate(fun, "fun", x, first=True)
+    guard = _Guard("gradient descent", loss, "iteration", lr)
+    gnorm = float(np.max(np.abs(grad)))
     history = [loss]
-    n_iter, converged, message = 0, False, ""
-    with _progress_bar(progress, max_iter, "gradient descent") as bar:
+    best = (x, loss, gnorm)  # x is never modified in place: no copies needed
+    n_iter = 0
+    with _progress_bar(progress, max_iter, "gradient descent") as tick:
         while True:
-            gnorm = float(np.max(np.abs(grad)))
-            if not math.isfinite(gnorm):
-                raise _diverged("gradient descent", n_iter, math.nan, loss0, lr)
-            if gnorm <= tol:
-                converged, message = True, f"gradient inf-norm {gnorm:.3g} <= tol={tol:g}"
+            if gnorm <= tol or n_iter == max_iter:
+                status = StopReason.GRADIENT_TOL if gnorm <= tol else StopReason.MAX_ITER
                 break
-            if n_iter == max_iter:
-                message = f"reached max_iter={max_iter}"
-                break
-            x -= lr * grad
+            x = x - lr * grad
             n_iter += 1
-            loss, grad = fun(x)
-            loss = float(loss)
-            if not (loss <= limit):  # also catches NaN
-                raise _diverged("gradient descent", n_iter, loss, loss0, lr)
+            loss, grad = _evaluate(fun, "fun", x)
+            guard.check(n_iter, loss)
+            guard.check_gradient(n_iter, loss, grad)
+            gnorm = float(np.max(np.abs(grad)))
             history.append(loss)
-            if bar is not None:
-                bar.update()
-                bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            if callback is not None and callback(
-                IterationInfo(n_iter, x.copy(), loss, float(np.max(np.abs(grad))))
-            ):
-                message = "stopped by callback"
-                gnorm = float(np.max(np.abs(grad)))
+            if loss <= best[1]:
+                best = (x, loss, gnorm)
+            tick(loss)
+            if callback is not None and callback(IterationInfo(n_iter, x.copy(), loss, gnorm)):
+                status = StopReason.CALLBACK
                 break
-    if not converged and message.startswith("reached"):
+    guard.check_end(loss, "last iterate", status)
+    if status is StopReason.MAX_ITER:
         _warn_not_converged(
             f"Gradient descent did not converge in max_iter={max_iter} iterations: the gradient "
             f"inf-norm is {gnorm:.3g} > tol={tol:g}. Increase max_iter, tune learning_rate "
             f"(now {lr:g}) or standardise the features."
         )
-    return OptimizeResult(
-        x=x,
-        loss=loss,
-        n_iter=n_iter,
-        converged=converged,
-        loss_history=np.asarray(history),
-        batch_loss_history=None,
-        grad_norm=gnorm,
-        message=message,
-    )
+    point = (x, loss, gnorm) if status is StopReason.GRADIENT_TOL else best
+    return _result(status, point, n_iter, history, None, guard.loss0, tol=tol, max_iter=max_iter)
 
 
 def sgd(
@@ -331,14 +511,17 @@ def sgd(
     random_state: int | np.random.Generator | None = None,
     callback: Callback | None = None,
     progress: bool = False,
+    fun: LossGrad | None = None,
 ) -> OptimizeResult:
     """Minibatch stochastic gradient descent with a fresh shuffle every epoch.
 
     Each epoch draws a permutation of ``range(n_samples)`` from
     ``np.random.default_rng(random_state)``, cuts it into consecutive
     minibatches of ``batch_size`` indices (the last, smaller batch is used, not
-    dropped) and updates ``x <- x - learning_rate * grad`` after each one.
-    ``batch_size=1`` is the per-sample SGD of the classic derivations.
+    dropped) and updates ``x <- x - step * grad`` after each one.
+    ``batch_size=1`` is the per-sample SGD of the classic derivations.  The
+    full-data loss is evaluated at ``x0`` and at the end only, to judge the
+    result against its start.
 
     Parameters
     ----------
@@ -352,20 +535,20 @@ def sgd(
     batch_size : int, default=32
         Minibatch size; values above ``n_samples`` mean full batches.
     learning_rate : float, default=0.1
-        Constant step size.
+        Step size of the first epoch.
     max_iter : int, default=100
         Maximum number of epochs.
     tol : float, default=1e-4
         An epoch whose loss is not below ``best_loss - tol`` counts as no
-        improvement (``best_loss`` = lowest epoch loss so far).
+        improvement (``best_loss`` = lowest epoch loss so far).  ``tol=0``
+        disables early stopping: exactly ``max_iter`` epochs are run (a fixed
+        budget; ``status`` is ``StopReason.BUDGET`` and nothing is warned).
     n_iter_no_change : int, default=5
         Stop (converged) after this many epochs without improvement in a row.
     lr_decay : float, default=0.0
         Step-size schedule: epoch ``e = 1, 2, ...`` uses
-        ``learning_rate / (1 + lr_decay * (e - 1))``.  With a constant step
-        (``lr_decay=0``) SGD only reaches a noisy neighbourhood of the optimum
-        whose size shrinks with the step; a decaying step (``sum lr = inf``,
-        ``sum lr^2 < inf``) lets it converge.
+        ``learning_rate / (1 + lr_decay * (e - 1))``.  A constant step only
+        reaches a noisy neighbourhood of the optimum; a decaying one converges.
     random_state : int, Generator or None, default=None
         Seed for the shuffles; the same seed gives bit-identical results.
     callback : callable, default=None
@@ -373,23 +556,33 @@ def sgd(
         ``True`` stops training.
     progress : bool, default=False
         Show a tqdm progress bar (one tick per epoch) on stderr.
+    fun : callable, default=None
+        ``fun(x) -> (loss, grad)`` on all the data, used only for the two
+        full-data losses (the gradient is ignored).  By default
+        ``fun_batch(x, np.arange(n_samples))``.
 
     Returns
     -------
     OptimizeResult
+        ``x`` is the last iterate and ``loss`` its full-data loss;
         ``loss_history`` has one epoch loss per epoch (mean of that epoch's
         minibatch losses); ``batch_loss_history`` has every minibatch loss.
 
     Raises
     ------
     DivergenceError
-        If a minibatch loss or the parameters become non-finite, or the epoch
-        loss explodes.
+        If a minibatch loss or gradient becomes non-finite, the epoch loss
+        explodes or stays above the starting loss (+10%) for 10 epochs in a
+        row, or the full-data loss at the end is above the start (+10%).
+    ValueError
+        If ``fun_batch`` returns something other than a scalar loss and a
+        gradient shaped like ``x``.
 
     Warns
     -----
     ConvergenceWarning
-        If ``max_iter`` epochs ran without meeting the stopping rule.
+        If ``max_iter`` epochs ran with ``tol > 0`` without meeting the
+        stopping rule, or the final loss is above the start by less than 10%.
 
     Examples
     --------
@@ -403,84 +596,74 @@ def sgd(
     ...     return float(np.mean(r**2)), np.array([2 * np.mean(r)])
     >>> res = sgd(fun_batch, np.zeros(1), n_samples=10, batch_size=10,
     ...           learning_rate=0.5, max_iter=50, random_state=0)
-    >>> res.x, res.converged
-    (array([4.5]), True)
+    >>> res.x, res.converged, res.status.name
+    (array([4.5]), True, 'NO_IMPROVEMENT')
     """
+    _check_callable(fun_batch, "fun_batch", "fun_batch(x, idx) -> (loss, grad)")
+    if fun is not None:
+        _check_callable(fun, "fun", "fun(x) -> (loss, grad), or None")
     n_samples = check_int(n_samples, "n_samples")
     batch_size = min(check_int(batch_size, "batch_size"), n_samples)
     lr = check_learning_rate(learning_rate)
-    max_iter = check_int(max_iter, "max_iter")
-    tol = check_tol(tol)
     n_iter_no_change = check_int(n_iter_no_change, "n_iter_no_change")
     lr_decay = check_lr_decay(lr_decay)
-    check_callback(callback)
-    x = _start(x0)
+    x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     rng = np.random.default_rng(random_state)
 
+    def full_loss(v: NDArray[np.float64], first: bool = False) -> float:
+        if fun is not None:
+            return _evaluate(fun, "fun", v, first=first)[0]
+        return _evaluate(fun_batch, "fun_batch", v, np.arange(n_samples), first=first)[0]
+
+    guard = _Guard("SGD", full_loss(x, first=True), "epoch", lr, _SGD_MARGIN)
     n_batches = -(-n_samples // batch_size)  # ceil: the last partial batch counts
     starts = range(0, n_samples, batch_size)
     epoch_losses: list[float] = []
-    batch_losses = np.empty(max_iter * n_batches)
-    best, no_improvement = math.inf, 0
-    loss0 = limit = math.nan
-    converged, message, n_epochs = False, "", 0
-    epoch_loss, gnorm = math.nan, math.nan
-    with _progress_bar(progress, max_iter, "SGD") as bar:
+    batch_losses: list[NDArray[np.float64]] = []  # grown per epoch: max_iter may be huge
+    best, no_improvement, n_epochs = math.inf, 0, 0
+    gnorm = math.nan
+    status = StopReason.MAX_ITER if tol > 0 else StopReason.BUDGET
+    with _progress_bar(progress, max_iter, "SGD") as tick:
         for epoch in range(1, max_iter + 1):
             perm = rng.permutation(n_samples)
-            if epoch == 1:
-                # Reference loss at x0 for the explosion test, on one large minibatch.
-                loss0 = _first_loss(fun_batch(x, perm[: max(batch_size, 1024)])[0], "fun_batch")
-                limit = _divergence_limit(loss0)
-            offset = (epoch - 1) * n_batches
             step = lr / (1.0 + lr_decay * (epoch - 1))
+            losses = np.empty(n_batches)
             for b, start in enumerate(starts):
-                loss, grad = fun_batch(x, perm[start : start + batch_size])
-                batch_losses[offset + b] = loss
-                x -= step * grad
+                loss, grad = _evaluate(fun_batch, "fun_batch", x, perm[start : start + batch_size])
+                if not math.isfinite(loss):
+                    raise guard.error(f"a minibatch loss became non-finite in epoch {epoch}")
+                guard.check_gradient(epoch, loss, grad)
+                losses[b] = loss
+                x = x - step * grad
             n_epochs = epoch
-            epoch_loss = float(np.mean(batch_losses[offset : offset + n_batches]))
+            batch_losses.append(losses)
+            epoch_loss = float(np.mean(losses))
             gnorm = float(np.max(np.abs(grad)))
-            if not (epoch_loss <= limit) or not np.all(np.isfinite(x)):
-                raise _diverged("SGD", epoch, epoch_loss, loss0, lr)
+            guard.check(epoch, epoch_loss)
             epoch_losses.append(epoch_loss)
-            if bar is not None:
-                bar.update()
-                bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
+            tick(epoch_loss)
             if callback is not None and callback(
                 IterationInfo(epoch, x.copy(), epoch_loss, math.nan)
             ):
-                message = "stopped by callback"
+                status = StopReason.CALLBACK
                 break
-            if epoch_loss > best - tol:
-                no_improvement += 1
-            else:
-                no_improvement = 0
-            best = min(best, epoch_loss)
-            if no_improvement >= n_iter_no_change:
-                converged = True
-                message = (
-                    f"epoch loss did not improve by more than tol={tol:g} "
-                    f"for {n_iter_no_change} epochs"
-                )
-                break
-        else:
-            message = f"reached max_iter={max_iter}"
-    if message.startswith("reached"):
+            if tol > 0:
+                no_improvement = no_improvement + 1 if epoch_loss > best - tol else 0
+                best = min(best, epoch_loss)
+                if no_improvement >= n_iter_no_change:
+                    status = StopReason.NO_IMPROVEMENT
+                    break
+    loss = full_loss(x)
+    guard.check_end(loss, "last iterate (full-data loss)", status)
+    if status is StopReason.MAX_ITER:
         _warn_not_converged(
             f"SGD did not converge in max_iter={max_iter} epochs: the epoch loss was still "
             f"improving by more than tol={tol:g}. Increase max_iter or tol, or tune learning_rate "
             f"(now {lr:g})."
         )
-    return OptimizeResult(
-        x=x,
-        loss=epoch_loss,
-        n_iter=n_epochs,
-        converged=converged,
-        loss_history=np.asarray(epoch_losses),
-        batch_loss_history=batch_losses[: n_epochs * n_batches].copy(),
-        grad_norm=gnorm,
-        message=message,
+    details = {"tol": tol, "max_iter": max_iter, "n_iter_no_change": n_iter_no_change}
+    return _result(
+        status, (x, loss, gnorm), n_epochs, epoch_losses, batch_losses, guard.loss0, **details
     )
 
 
@@ -489,26 +672,83 @@ _SEPARABLE_HINT = (
     "without a penalty (alpha=0) this happens when the classes are linearly separable: the "
     "weights then grow without bound and no finite optimum exists. Use alpha > 0."
 )
+_SCALING_HINT = (
+    "The features are probably badly scaled (values of very different magnitudes, e.g. "
+    "1e-3 next to 1e300): standardise them (lrbook.datasets.standardize)."
+)
 
 
-def _newton_direction(hessian: NDArray[np.float64], g: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Solve ``H d = g`` by Cholesky; fall back to least squares when H is (near) singular."""
+def _check_hessian(value: object, p: int, step: int) -> NDArray[np.float64]:
+    """The Hessian returned by ``hess``: a finite, symmetric ``(p, p)`` array."""
+    hessian = np.asarray(value, dtype=np.float64)
+    if hessian.shape != (p, p):
+        raise ValueError(
+            f"hess returned an array of shape {hessian.shape}, but the parameters have {p} "
+            f"entries: the Hessian must have shape ({p}, {p}) (x flattened in C order)"
+        )
+    if not np.all(np.isfinite(hessian)):
+        raise ValueError(
+            f"hess returned a Hessian with NaN or inf entries at step {step} although the loss "
+            f"and gradient are finite. {_SCALING_HINT}"
+        )
+    asymmetry = np.max(np.abs(hessian - hessian.T))
+    if asymmetry > 1e-8 * np.max(np.abs(hessian)):
+        raise ValueError(
+            f"hess returned a Hessian that is not symmetric at step {step} (largest "
+            f"|H - H.T| = {asymmetry:.3g}): a matrix of second derivatives is symmetric"
+        )
+    return hessian
+
+
+def _not_convex(step: int, evidence: str) -> np.linalg.LinAlgError:
+    return np.linalg.LinAlgError(
+        f"The Hessian is not positive definite at step {step} ({evidence}): the function "
+        "is not convex here, and "
+        "Newton's step would go uphill. Newton's method needs a convex objective (the "
+        "logistic and softmax losses are); use gradient descent for non-convex ones."
+    )
+
+
+def _newton_direction(
+    hessian: NDArray[np.float64], g: NDArray[np.float64], step: int
+) -> NDArray[np.float64]:
+    """Solve ``H d = g`` in the basis scaled by ``D = sqrt(diag(H))`` (Jacobi preconditioning).
+
+    ``D^-1 H D^-1`` has a unit diagonal: its conditioning reflects correlations, not feature
+    scales (a feature of scale 1e9, or alpha=1e14 next to an unpenalised intercept).  Cholesky,
+    or least squares when it is (nearly) singular but positive semidefinite; negative
+    curvature is refused.
+    """
+    diag = np.diag(hessian)
+    if np.any(diag < 0):
+        raise _not_convex(step, f"a negative diagonal entry, {diag.min():.3g}")
+    scale = np.sqrt(np.where(diag > 0, diag, 1.0))
+    scaled = hessian / scale[:, None] / scale[None, :]
+    gs = g / scale
+    if not (np.all(np.isfinite(scaled)) and np.all(np.isfinite(gs))):
+        raise np.linalg.LinAlgError(f"The Newton system overflowed at step {step}. {_SCALING_HINT}")
+    p = hessian.shape[0]
     try:
-        chol = np.linalg.cholesky(hessian)
+        chol = np.linalg.cholesky(scaled)
         pivots = np.diag(chol)
         # A pivot at rounding level means H is numerically singular (Cholesky can still
         # succeed on it): the solve would put a huge, arbitrary component along its null
         # space, so use least squares instead.
-        if pivots.min() > np.sqrt(hessian.shape[0] * np.finfo(np.float64).eps) * pivots.max():
+        if pivots.min() > np.sqrt(p * np.finfo(np.float64).eps) * pivots.max():
             # Two triangular solves written as general solves: H is tiny (p x p) next to X.
-            d = np.linalg.solve(chol.T, np.linalg.solve(chol, g))
+            d = np.linalg.solve(chol.T, np.linalg.solve(chol, gs)) / scale
             if np.all(np.isfinite(d)):
                 return d
     except np.linalg.LinAlgError:
         pass
-    # Minimum-norm least-squares step: well defined for a singular positive semidefinite H
-    # (e.g. duplicated features without a penalty).
-    d = np.asarray(np.linalg.lstsq(hessian, g, rcond=None)[0], dtype=np.float64)
+    eigenvalues = np.linalg.eigvalsh(scaled)
+    if eigenvalues[0] < -np.sqrt(np.finfo(np.float64).eps) * max(eigenvalues[-1], 1.0):
+        raise _not_convex(
+            step, f"scaled to a unit diagonal, its smallest eigenvalue is {eigenvalues[0]:.3g}"
+        )
+    # Minimum-norm least-squares step (in the scaled basis): well defined for a singular
+    # positive semidefinite H (e.g. duplicated features without a penalty).
+    d = np.asarray(np.linalg.lstsq(scaled, gs, rcond=None)[0], dtype=np.float64) / scale
     if not np.all(np.isfinite(d)):
         raise np.linalg.LinAlgError(_SEPARABLE_HINT)
     return d
@@ -527,19 +767,21 @@ def newton(
 ) -> OptimizeResult:
     """Newton's method (IRLS for logistic regression) with a backtracking line search.
 
-    Each iteration solves ``H d = g`` (Cholesky of the ``(p, p)`` Hessian, with a
-    least-squares fallback when it is singular) and moves ``x <- x - t d``, where
-    ``t`` starts at 1 and is halved until the loss decreases enough (Armijo
-    condition ``f(x - t d) <= f(x) - 1e-4 t g.d``).  Near the optimum ``t = 1``
-    is always accepted and convergence is quadratic.
+    Each iteration solves ``H d = g`` in the diagonally scaled basis
+    ``D^-1 H D^-1``, ``D = sqrt(diag(H))`` (Cholesky, or least squares when it is
+    singular), accurate even for features of very different scales, and moves
+    ``x <- x - t d``, where ``t`` starts at 1 and is halved until the loss
+    decreases enough (Armijo condition ``f(x - t d) <= f(x) - 1e-4 t g.d``).
+    Near the optimum ``t = 1`` is always accepted and convergence is quadratic.
 
     Parameters
     ----------
     fun : callable
-        ``fun(x) -> (loss, grad)`` with ``grad`` shaped like ``x``.
+        ``fun(x) -> (loss, grad)``: a real scalar loss and a gradient shaped
+        like ``x``.
     hess : callable
-        ``hess(x) -> H`` of shape ``(x.size, x.size)``, for ``x`` flattened in C
-        order.
+        ``hess(x) -> H``: a finite symmetric array of shape
+        ``(x.size, x.size)``, for ``x`` flattened in C order.
     x0 : array-like of any shape
         Starting parameters (copied).
     max_iter : int, default=100
@@ -558,14 +800,21 @@ def newton(
     Returns
     -------
     OptimizeResult
-        ``loss_history`` holds the loss at ``x_0 ... x_{n_iter}``.
+        ``x`` is the last iterate; ``loss_history`` holds the loss at
+        ``x_0 ... x_{n_iter}`` (decreasing, with the line search).
 
     Raises
     ------
     numpy.linalg.LinAlgError
-        If no Newton step can be computed (the message explains separability).
+        If no Newton step can be computed: the Hessian is not positive
+        definite (a non-convex function), or singular along the gradient (the
+        message explains separability), or the system overflows.
+    ValueError
+        If ``fun`` or ``hess`` return values of the wrong kind or shape, a
+        NaN/inf or non-symmetric Hessian.
     DivergenceError
-        If the loss becomes non-finite.
+        If the gradient becomes non-finite, or (without line search) the loss
+        becomes non-finite or ends above the starting loss.
 
     Warns
     -----
@@ -581,85 +830,68 @@ def newton(
     >>> from lrbook.optim import newton
     >>> A = np.array([[3.0, 1.0], [1.0, 2.0]]); b = np.array([1.0, -1.0])
     >>> res = newton(lambda x: (0.5 * x @ A @ x - b @ x, A @ x - b), lambda x: A, np.zeros(2))
-    >>> res.n_iter, bool(np.allclose(A @ res.x, b))
-    (1, True)
+    >>> res.n_iter, bool(np.allclose(A @ res.x, b)), res.status.name
+    (1, True, 'GRADIENT_TOL')
     """
-    max_iter = check_int(max_iter, "max_iter")
-    tol = check_tol(tol)
-    check_callback(callback)
-    x = _start(x0)
+    _check_callable(fun, "fun", "fun(x) -> (loss, grad)")
+    _check_callable(hess, "hess", "hess(x) -> (p, p) array")
+    line_search = _check_bool(line_search, "line_search")
+    x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     shape = x.shape
 
-    loss, grad = fun(x)
-    loss = _first_loss(loss, "fun")
+    loss, grad = _evaluate(fun, "fun", x, first=True)
     loss0 = loss
+    guard = _Guard("Newton's method", loss, "step", math.nan)
+    gnorm = float(np.max(np.abs(grad)))
     history = [loss]
-    n_iter, converged, message = 0, False, ""
-    with _progress_bar(progress, max_iter, "Newton") as bar:
+    n_iter = 0
+    with _progress_bar(progress, max_iter, "Newton") as tick:
         while True:
-            gnorm = float(np.max(np.abs(grad)))
             if not math.isfinite(gnorm):
                 raise DivergenceError(
-                    f"Newton's method produced a non-finite gradient at step {n_iter} "
-                    f"(loss {loss:.4g}, starting loss {loss0:.4g}). {_SEPARABLE_HINT}"
+                    f"Newton's method: fun returned a non-finite gradient (NaN or inf) at step "
+                    f"{n_iter}, where the loss is {loss:.4g}: check the gradient computation, "
+                    "and standardise features that span many orders of magnitude"
                 )
-            if gnorm <= tol:
-                converged, message = True, f"gradient inf-norm {gnorm:.3g} <= tol={tol:g}"
-                break
-            if n_iter == max_iter:
-                message = f"reached max_iter={max_iter}"
+            if gnorm <= tol or n_iter == max_iter:
+                status = StopReason.GRADIENT_TOL if gnorm <= tol else StopReason.MAX_ITER
                 break
             g = np.ravel(grad)
-            d = _newton_direction(np.asarray(hess(x), dtype=np.float64), g)
+            d = _newton_direction(_check_hessian(hess(x), g.size, n_iter), g, n_iter)
             slope = float(g @ d)  # > 0 for a descent direction
             d = d.reshape(shape)
             step = 1.0
             while True:
                 x_new = x - step * d
-                loss_new, grad_new = fun(x_new)
-                loss_new = float(loss_new)
+                loss_new, grad_new = _evaluate(fun, "fun", x_new)
                 if not line_search or loss_new <= loss - 1e-4 * step * slope:
                     break
                 step *= 0.5
                 if step < 1e-10:
                     break
-            if not line_search and not math.isfinite(loss_new):
-                raise DivergenceError(
-                    f"Newton's method diverged at step {n_iter + 1}: the loss became "
-                    f"{loss_new!r}. Use line_search=True."
-                )
+            if not line_search:
+                guard.check(n_iter + 1, loss_new)
             if line_search and step < 1e-10:
-                message = (
-                    "line search failed: no step decreases the loss (the gradient is at the "
-                    "level of rounding error)"
-                )
+                status = StopReason.LINE_SEARCH
                 break
             x, loss, grad = x_new, loss_new, grad_new
+            gnorm = float(np.max(np.abs(grad)))
             n_iter += 1
             history.append(loss)
-            if bar is not None:
-                bar.update()
-                bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
-            if callback is not None and callback(
-                IterationInfo(n_iter, x.copy(), loss, float(np.max(np.abs(grad))))
-            ):
-                gnorm = float(np.max(np.abs(grad)))
-                message = "stopped by callback"
+            tick(loss)
+            if callback is not None and callback(IterationInfo(n_iter, x.copy(), loss, gnorm)):
+                status = StopReason.CALLBACK
                 break
-    if not converged and not message.startswith("stopped"):
+    if not line_search:
+        guard.check_end(loss, "last iterate", status)
+    if status in (StopReason.MAX_ITER, StopReason.LINE_SEARCH):
+        reason = status.describe(max_iter=max_iter, tol=tol, grad_norm=gnorm)
         _warn_not_converged(
-            f"Newton's method did not converge ({message}): the gradient inf-norm is "
-            f"{gnorm:.3g} > tol={tol:g} after {n_iter} steps. Increase max_iter or tol; "
-            "if alpha=0, check whether the classes are linearly separable (then no finite "
-            "optimum exists)."
+            f"Newton's method did not converge ({reason}): the gradient inf-norm is "
+            f"{gnorm:.3g} > tol={tol:g} after {n_iter} steps. Increase "
+            "max_iter or tol; if alpha=0, check whether the classes are linearly separable "
+            "(then no finite optimum exists)."
         )
-    return OptimizeResult(
-        x=x,
-        loss=loss,
-        n_iter=n_iter,
-        converged=converged,
-        loss_history=np.asarray(history),
-        batch_loss_history=None,
-        grad_norm=gnorm,
-        message=message,
+    return _result(
+        status, (x, loss, gnorm), n_iter, history, None, loss0, tol=tol, max_iter=max_iter
     )
