@@ -38,14 +38,29 @@ ZS = sp.symbols("z1 z2 z3", real=True)
 # -- every derivation verifies -------------------------------------------------------------
 
 
+# how the prover can establish a step (VerificationReport.methods)
+PROOF_METHODS = re.compile(
+    r"identical|evaluates to 0|cancel|expand_log \+ cancel|zero gradient and zero at the origin"
+    r"|simplify|equals\(0\)|algebra of the opaque functions"
+    r"|sign \((nonnegative|positive|nonpositive|negative)\)|Taylor series in \w+ to order \w+\*\*\d+"
+)
+
+
 @pytest.mark.parametrize("name", list(DERIVATIONS))
-def test_every_derivation_verifies(name: str) -> None:
+def test_every_derivation_verifies_step_by_step(name: str) -> None:
     d = get_derivation(name)
     report = d.verify()
-    assert report
     assert report.name == name
-    assert len(report.methods) == len(d.steps)
-    assert f"{len(d.steps)} steps verified" in str(report)
+    # one entry per step, in order, each naming a proof method
+    assert [label for label, _ in report.methods] == [s.label for s in d.steps]
+    for label, how in report.methods:
+        assert PROOF_METHODS.fullmatch(how), (label, how)
+    lines = str(report).splitlines()
+    assert lines[0] == f"{name}: {len(d.steps)} steps verified"
+    assert lines[1:] == [
+        f"  [{i}] {s.label}: {h}"
+        for i, (s, (_, h)) in enumerate(zip(d.steps, report.methods, strict=True))
+    ]
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "convexity", "linear_regression"])
@@ -58,8 +73,9 @@ def test_factories_are_cached_but_verify_really_runs() -> None:
     d = S.sigmoid_derivation()
     assert S.sigmoid_derivation() is d
     bad = d.replace_step("sigma_prime", rhs=sigmoid(z) * (1 + sigmoid(z)))
-    assert d.verify()  # the original is unchanged
-    with pytest.raises(DerivationError):
+    assert d.step("sigma_prime").rhs == sigmoid(z) * (1 - sigmoid(z))  # the original is unchanged
+    assert len(d.verify().methods) == len(d)
+    with pytest.raises(DerivationError, match=r"^sigmoid: step 5 \(recognise"):
         bad.verify()
 
 
@@ -230,6 +246,30 @@ def test_wrong_inequality_is_caught() -> None:
         Derivation("demo", "Demo", [bad_sign]).verify()
 
 
+@pytest.mark.parametrize(
+    ("weak", "strict", "expr"),
+    [(">=", ">", z**2), ("<=", "<", -(z**2)), (">=", ">", (sigmoid(z) - sp.Rational(1, 2)) ** 2)],
+)
+def test_strict_inequality_that_holds_only_as_weak_is_rejected(weak, strict, expr) -> None:
+    # expr is 0 at z = 0: the weak claim holds, the strict one is false at that point
+    ok = Derivation("demo", "Demo", [claim("weak", expr, 0, rel=weak)]).verify()
+    assert ok.methods[0][1] in ("sign (nonnegative)", "sign (nonpositive)")
+    bad = Derivation("demo", "Demo", [claim("zero at z = 0", expr, 0, rel=strict)])
+    with pytest.raises(DerivationError, match=r"^demo: step 0 \(zero at z = 0\) does not hold"):
+        bad.verify()
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("linear_regression", "positive semidefinite: the SSE is convex"), ("newton", "psd")],
+)
+def test_semidefinite_claims_cannot_be_made_strict(name: str, key: str) -> None:
+    # v^T H v is 0 at v = 0: "> 0" (positive definite) must not be proved
+    d = get_derivation(name)
+    assert d.step(key).rel == ">="
+    _expect_failure(d.replace_step(key, rel=">"), d.step(key).label)
+
+
 def test_wrong_normal_equation_is_caught() -> None:
     d = S.linear_regression_derivation().replace_step("sse_dz", rhs=2 * (S.y - z))
     _expect_failure(d, "its derivative")
@@ -251,7 +291,10 @@ def test_chain_step_is_compared_with_the_previous_right_hand_side() -> None:
             chain("symmetry", 1 - sigmoid(-z)),
         ],
     )
-    assert good.verify()
+    assert good.verify().methods == [
+        ("start", "algebra of the opaque functions"),
+        ("symmetry", "cancel"),
+    ]
     assert good.steps[1].lhs == good.steps[0].lhs
     bad = good.replace_step(1, rhs=sigmoid(-z))
     with pytest.raises(DerivationError, match=r"step 1 \(symmetry\)"):

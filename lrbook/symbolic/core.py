@@ -174,7 +174,10 @@ class DerivationError(AssertionError):
 class VerificationReport:
     """Result of :meth:`Derivation.verify`: how each step was proved.
 
-    ``bool(report)`` is True (a failed verification raises instead).
+    ``bool(report)`` is always True: a failed verification raises
+    :class:`DerivationError` instead of returning, so ``assert d.verify()`` adds
+    nothing to the call.  What a report says is in :attr:`methods`: one
+    ``(label, how)`` pair per step, in order.
 
     Examples
     --------
@@ -264,8 +267,10 @@ class Derivation:
     ...     claim("definition", sigmoid(z), 1 / (1 + sp.exp(-z))),
     ...     claim("symmetry", 1 - sigmoid(z), sigmoid(-z)),
     ... ])
-    >>> bool(d.verify())
-    True
+    >>> print(d.verify())
+    demo: 2 steps verified
+      [0] definition: identical
+      [1] symmetry: cancel
     >>> print(d.latex(annotate="right"))
     \begin{aligned}
     \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} &&\quad \text{definition} \\
