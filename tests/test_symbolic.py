@@ -571,3 +571,78 @@ def test_symbolic_module_documents_the_kernel_step_tags() -> None:
         doc = DERIVATIONS[k.derivation].__doc__ or ""
         for tag in k.tags:
             assert re.search(rf"``{tag}``", doc), (k.name, k.derivation, tag)
+
+
+# -- Fisher information (inference) ------------------------------------------------------------
+
+
+def _fisher_instance() -> tuple[sp.ImmutableMatrix, list[sp.Symbol], list[sp.Symbol]]:
+    """The explicit sample the derivation is proved on: X (3 x 2), weights, labels."""
+    X = sp.ImmutableMatrix(3, 2, lambda i, j: sp.Symbol(f"x_{{{i + 1}{j + 1}}}", real=True))
+    w = [sp.Symbol(f"w_{j + 1}", real=True) for j in range(2)]
+    ys = [sp.Symbol(f"y_{i + 1}", real=True) for i in range(3)]
+    return X, w, ys
+
+
+def test_fisher_information_is_the_hessian_and_does_not_depend_on_the_labels() -> None:
+    d = S.fisher_information_derivation()
+    assert d is get_derivation("fisher_information")
+    assert d in S.all_derivations()
+    report = d.verify()
+    assert [label for label, _ in report.methods] == [s.label for s in d.steps]
+    assert d.step_latex("fisher_information") == r"\mathcal{I}(\mathbf{w}) = X^\top S X"
+    assert d.step_latex("covariance") == (
+        r"\operatorname{Cov}(\hat{\mathbf{w}}) = \left(X^\top S X\right)^{-1}"
+    )
+    # the same model and Hessian as Newton's method
+    newton = S.newton_derivation()
+    assert d.defs[d.step("hessian").lhs] == newton.defs[newton.step("hessian").lhs]
+    # the label-free step is proved once per label
+    assert len(d.step("label_free").cases) == 3
+    for tag in ("hessian", "fisher_information", "psd", "covariance"):
+        assert d.step(tag) in d.steps
+
+
+def test_wrong_fisher_information_steps_are_caught() -> None:
+    d = S.fisher_information_derivation()
+    X, w, ys = _fisher_instance()
+    # forgetting the weights S: X^T X is not the information
+    _expect_failure(d.replace_step("fisher_information", rhs=X.T * X), "as matrix products")
+    # the score's mean is zero only under the model's own probabilities, not P(y_i = 1) = 1/2
+    e_score = d.step("expected_score").lhs
+    score = sp.ImmutableMatrix(
+        [
+            sp.Derivative(
+                sum(
+                    -ys[i] * sp.log(sigmoid((X.row(i) * sp.Matrix(w))[0]))
+                    - (1 - ys[i]) * sp.log(1 - sigmoid((X.row(i) * sp.Matrix(w))[0]))
+                    for i in range(3)
+                ),
+                wj,
+            )
+            for wj in w
+        ]
+    )
+    uniform = sum(
+        (score.xreplace(dict(zip(ys, bits, strict=True))) / 8 for bits in np.ndindex(2, 2, 2)),
+        sp.zeros(2, 1),
+    )
+    msg = _expect_failure(d.replace_step("expected_score", given={e_score: uniform}), "mean zero")
+    assert msg.startswith("fisher_information: step 2 ")
+    # the information is only semidefinite (v = 0, or collinear rows)
+    _expect_failure(d.replace_step("psd", rel=">"), "positive semidefinite")
+    # the covariance is the inverse information, not the information
+    _expect_failure(d.replace_step("covariance", rhs=d.defs[d.step("hessian").rhs]), "covariance")
+
+
+def test_fisher_covariance_matches_numpy_on_an_instance() -> None:
+    # the proved (X^T S X)^{-1}, evaluated at random numbers, is numpy's inverse of X^T S X
+    d = S.fisher_information_derivation()
+    X, w, _ = _fisher_instance()
+    cov = d.defs[d.step("covariance").rhs]
+    f = sp.lambdify([*X, *w], raw(cov), modules="numpy")
+    rng = np.random.default_rng(3)
+    Xn, wn = rng.normal(size=(3, 2)), rng.normal(size=2)
+    p = 1 / (1 + np.exp(-(Xn @ wn)))
+    want = np.linalg.inv(Xn.T @ ((p * (1 - p))[:, None] * Xn))
+    np.testing.assert_allclose(np.asarray(f(*Xn.ravel(), *wn), dtype=float), want, rtol=1e-10)

@@ -71,6 +71,9 @@ from lrbook.symbolic.derivations import (
 # The kernel arguments, for experiments with the steps they come from
 # (``d.replace_step("bce_dz", rhs=y - sigmoid(z))``); not in ``__all__``.
 from lrbook.symbolic.derivations._symbols import Y, Z, a, back, delta_jc, p_c, p_j, y, z  # noqa: F401
+
+# Public, but outside __all__ until book/appendix_b_api.md documents it.
+from lrbook.symbolic.derivations.newton import fisher_information_derivation  # noqa: F401
 from lrbook.symbolic.functions import (
     Tex,
     expand_components,

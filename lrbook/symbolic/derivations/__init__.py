@@ -22,7 +22,7 @@ from lrbook.symbolic.derivations.binary import (
     convexity_derivation,
 )
 from lrbook.symbolic.derivations.finite_differences import finite_difference_derivation
-from lrbook.symbolic.derivations.newton import newton_derivation
+from lrbook.symbolic.derivations.newton import fisher_information_derivation, newton_derivation
 from lrbook.symbolic.derivations.regression import linear_regression_derivation
 from lrbook.symbolic.derivations.softmax import softmax_derivation
 
@@ -33,6 +33,7 @@ __all__ = [
     "bernoulli_nll_derivation",
     "convexity_derivation",
     "finite_difference_derivation",
+    "fisher_information_derivation",
     "get_derivation",
     "linear_regression_derivation",
     "mlp_sigmoid_derivation",
@@ -56,6 +57,7 @@ DERIVATIONS: dict[str, Callable[[], Derivation]] = {
     "mlp_sigmoid": mlp_sigmoid_derivation,
     "mlp_softmax": mlp_softmax_derivation,
     "newton": newton_derivation,
+    "fisher_information": fisher_information_derivation,
     "finite_difference": finite_difference_derivation,
 }
 """Derivation name -> factory (each factory returns the same cached object)."""
