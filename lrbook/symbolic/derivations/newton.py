@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from lrbook.symbolic.core import Derivation, chain, claim
+from lrbook.symbolic.core import Derivation, Step, chain, claim
 from lrbook.symbolic.derivations._symbols import (
     bce_of,
     delta_jc,
@@ -65,12 +65,30 @@ def _inverse(m: Any) -> Any:
     return sp.ImmutableMatrix(m.adjugate(method="berkowitz") / m.det(method="berkowitz"))
 
 
-def _sum_of_squares(n: int) -> tuple[Any, Any]:
-    """``sum_i s_i (x_i^T v)^2`` twice: weights s_i as given, and as nonnegative symbols."""
+def _psd_steps(
+    sample: dict[str, Any], quad: Any, quad_value: Expr, *, weights_label: str, psd_label: str
+) -> tuple[list[Step], dict[Any, Expr]]:
+    """Steps "quadratic form = sum_i s_i (x_i^T v)^2", "s_i >= 0", "so the form is >= 0" (tag psd).
+
+    ``quad`` displays ``v^T M v`` for the matrix ``M`` at hand and ``quad_value`` defines it.
+    """
+    s, Xv = sample["s"], sample["Xv"]
+    n = len(s)
     shown = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^2")
     # the same sum over nonnegative s_i: a distinct symbol that prints the same (^{2})
     nonneg = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^{2}")
-    return shown, nonneg
+    s_nonneg = [sp.Symbol(f"s_{i + 1}", nonnegative=True) for i in range(n)]
+    defs: dict[Any, Expr] = {
+        quad: quad_value,
+        shown: sp.Add(*[s[i] * Xv[i] ** 2 for i in range(n)]),
+        nonneg: sp.Add(*[s_nonneg[i] * Xv[i] ** 2 for i in range(n)]),
+    }
+    steps = [
+        claim("quadratic form", quad, shown),
+        claim(weights_label, sigmoid(z) * (1 - sigmoid(z)), 0, rel=">="),
+        claim(psd_label, nonneg, 0, rel=">=", tag="psd"),
+    ]
+    return steps, defs
 
 
 @functools.cache
@@ -86,21 +104,19 @@ def newton_derivation() -> Derivation:
     """
     n, d = 3, 2
     sample = _logistic_sample(n, d)
-    X, w, v, s, loss, Xv = (sample[k] for k in ("X", "w", "v", "s", "loss", "Xv"))
+    X, w, v, s, loss = (sample[k] for k in ("X", "w", "v", "s", "loss"))
     H = Tex(r"\nabla^2 L")
     XSX = Tex(r"X^\top S X")
-    quad = Tex(r"\mathbf{v}^\top \nabla^2 L\, \mathbf{v}")
-    sumsq, sumsq_s = _sum_of_squares(n)
-    s_nonneg = [sp.Symbol(f"s_{i + 1}", nonnegative=True) for i in range(n)]
-    defs: dict[Any, Expr] = {
-        H: _hessian(loss, w),
-        XSX: X.T * sp.diag(*s) * X,
-        quad: sp.Add(
+    psd_steps, defs = _psd_steps(
+        sample,
+        Tex(r"\mathbf{v}^\top \nabla^2 L\, \mathbf{v}"),
+        sp.Add(
             *[v[j] * sp.Derivative(loss, w[j], w[k]) * v[k] for j in range(d) for k in range(d)]
         ),
-        sumsq: sp.Add(*[s[i] * Xv[i] ** 2 for i in range(n)]),
-        sumsq_s: sp.Add(*[s_nonneg[i] * Xv[i] ** 2 for i in range(n)]),
-    }
+        weights_label=r"Hessian weights are never negative",
+        psd_label=r"every $s_i \geq 0$, so $\nabla^2 L$ is positive semidefinite",
+    )
+    defs.update({H: _hessian(loss, w), XSX: X.T * sp.diag(*s) * X})
     # softmax: n = 2 samples, d = 2 features, K = 3 classes, no intercept
     ns, K = 2, 3
     Xs = syms("x_{{{}{}}}", ns, d)
@@ -135,15 +151,7 @@ def newton_derivation() -> Derivation:
             XSX,
             tag="hessian",
         ),
-        claim("quadratic form", quad, sumsq),
-        claim(r"Hessian weights are never negative", sigmoid(z) * (1 - sigmoid(z)), 0, rel=">="),
-        claim(
-            r"every $s_i \geq 0$, so $\nabla^2 L$ is positive semidefinite",
-            sumsq_s,
-            0,
-            rel=">=",
-            tag="psd",
-        ),
+        *psd_steps,
         claim(
             r"softmax Hessian, block $(j, c)$ for every $j, c$",
             block,
@@ -182,7 +190,7 @@ def fisher_information_derivation() -> Derivation:
     """
     n, d = 3, 2
     sample = _logistic_sample(n, d)
-    X, w, v, ys, zv, s, loss, Xv = (sample[k] for k in ("X", "w", "v", "y", "z", "s", "loss", "Xv"))
+    X, w, v, ys, zv, s, loss = (sample[k] for k in ("X", "w", "v", "y", "z", "s", "loss"))
     H = Tex(r"\nabla^2 \ell(\mathbf{w})")
     XSX = Tex(r"X^\top S X")
     hess = _hessian(loss, w)
@@ -205,12 +213,16 @@ def fisher_information_derivation() -> Derivation:
     e_score = Tex(r"\mathbb{E}_{\mathbf{y}}\left[\nabla \ell(\mathbf{w})\right]")
     info = Tex(r"\mathcal{I}(\mathbf{w})")
     e_hess = Tex(r"\mathbb{E}_{\mathbf{y}}\left[\nabla^2 \ell(\mathbf{w})\right]")
-    quad = Tex(r"\mathbf{v}^\top \mathcal{I}(\mathbf{w})\, \mathbf{v}")
-    sumsq, sumsq_s = _sum_of_squares(n)
-    s_nonneg = [sp.Symbol(f"s_{i + 1}", nonnegative=True) for i in range(n)]
     cov = Tex(r"\operatorname{Cov}(\hat{\mathbf{w}})")
     cov_v = Tex(r"\left(X^\top S X\right)^{-1}")
     fisher = expectation(hess)
+    psd_steps, psd_defs = _psd_steps(
+        sample,
+        Tex(r"\mathbf{v}^\top \mathcal{I}(\mathbf{w})\, \mathbf{v}"),
+        (sp.ImmutableMatrix([v]) * fisher * sp.ImmutableMatrix(v))[0, 0],
+        weights_label=r"the weights $s_i$ are never negative",
+        psd_label=r"so $\mathcal{I}(\mathbf{w})$ is positive semidefinite",
+    )
     defs: dict[Any, Expr] = {
         H: hess,
         XSX: X.T * sp.diag(*s) * X,
@@ -219,11 +231,9 @@ def fisher_information_derivation() -> Derivation:
         e_score: expectation(score),
         info: fisher,
         e_hess: fisher,
-        quad: (sp.ImmutableMatrix([v]) * fisher * sp.ImmutableMatrix(v))[0, 0],
-        sumsq: sp.Add(*[s[i] * Xv[i] ** 2 for i in range(n)]),
-        sumsq_s: sp.Add(*[s_nonneg[i] * Xv[i] ** 2 for i in range(n)]),
         cov: _inverse(fisher),
         cov_v: _inverse(X.T * sp.diag(*s) * X),
+        **psd_defs,
     }
     steps = [
         claim(
@@ -255,15 +265,7 @@ def fisher_information_derivation() -> Derivation:
         ),
         chain(r"the Hessian does not involve $\mathbf{y}$: observed information", H),
         chain("as matrix products", XSX, tag="fisher_information"),
-        claim("quadratic form", quad, sumsq),
-        claim(r"the weights $s_i$ are never negative", sigmoid(z) * (1 - sigmoid(z)), 0, rel=">="),
-        claim(
-            r"so $\mathcal{I}(\mathbf{w})$ is positive semidefinite",
-            sumsq_s,
-            0,
-            rel=">=",
-            tag="psd",
-        ),
+        *psd_steps,
         claim(
             r"covariance of the maximum-likelihood estimate: the inverse information",
             cov,
