@@ -646,3 +646,49 @@ def test_fisher_covariance_matches_numpy_on_an_instance() -> None:
     p = 1 / (1 + np.exp(-(Xn @ wn)))
     want = np.linalg.inv(Xn.T @ ((p * (1 - p))[:, None] * Xn))
     np.testing.assert_allclose(np.asarray(f(*Xn.ravel(), *wn), dtype=float), want, rtol=1e-10)
+
+
+# -- package layout ------------------------------------------------------------------------------
+
+
+def test_symbolic_package_modules_stay_small() -> None:
+    from pathlib import Path
+
+    root = Path(S.__file__).parent
+    sizes = {
+        p.relative_to(root).as_posix(): len(p.read_text().splitlines()) for p in root.rglob("*.py")
+    }
+    assert {"functions.py", "core.py", "prover.py", "kernels.py", "derivations/_symbols.py"} <= set(
+        sizes
+    )
+    assert max(sizes.values()) <= 600, sizes
+
+
+def test_kernel_records_take_keywords_only() -> None:
+    k = KERNELS["sse_dz"]
+    with pytest.raises(TypeError):
+        S.Kernel(k.name, k.derivation, k.tag, k.args, k.summary, k.params, k.returns, k.example)
+    copy = S.Kernel(
+        name=k.name,
+        derivation=k.derivation,
+        tag=k.tag,
+        args=k.args,
+        summary=k.summary,
+        params=k.params,
+        returns=k.returns,
+        example=k.example,
+    )
+    assert copy == k
+
+
+def test_code_symbol_prints_its_latex_and_keeps_its_code_name() -> None:
+    import pickle
+
+    assert str(S.back) == "back"
+    assert sp.latex(S.back) == r"(W^{(2)} \delta^{(2)})_h"
+    step = S.mlp_sigmoid_derivation().step_latex("mlp_delta_hidden")
+    assert step == r"\delta^{(1)}_h = a (W^{(2)} \delta^{(2)})_h \left(1 - a\right)"
+    assert str(KERNELS["mlp_delta_hidden"].expr) == "a*back*(1 - a)"
+    assert pickle.loads(pickle.dumps(S.back)) == S.back
+    # sp.latex without the book's settings leaves every other symbol alone
+    assert sp.latex(sp.Symbol("back", real=True)) == r"back"

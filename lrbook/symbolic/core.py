@@ -176,7 +176,7 @@ class VerificationReport:
 
     ``bool(report)`` is always True: a failed verification raises
     :class:`DerivationError` instead of returning, so ``assert d.verify()`` adds
-    nothing to the call.  What a report says is in :attr:`methods`: one
+    nothing to the call.  What a report says is in ``methods``: one
     ``(label, how)`` pair per step, in order.
 
     Examples
