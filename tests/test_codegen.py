@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy as sp
 
-from lrbook import codegen, kernels
+from lrbook import codegen, kernels, symbolic
 from lrbook.symbolic import KERNELS, kernel_reference
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -290,3 +291,58 @@ def test_ce_loss_dz_equals_the_separate_kernels_exactly(dtype: type) -> None:
     assert loss.dtype == dz.dtype == dtype
     np.testing.assert_array_equal(loss, want_loss)
     np.testing.assert_array_equal(dz, want_dz)
+
+
+# -- the generator verifies the derivations it prints from -------------------------------------
+
+
+def _break_sigmoid_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replace the sigmoid derivation by one whose kernel step is wrong: a (1 + a)."""
+    a = sp.Symbol("a", real=True)
+    bad = symbolic.sigmoid_derivation().replace_step("sigmoid_dz_from_output", rhs=a * (1 + a))
+    monkeypatch.setitem(symbolic.DERIVATIONS, "sigmoid", lambda: bad)
+    assert KERNELS["sigmoid_dz_from_output"].expr == a * (1 + a)  # the kernel would print it
+
+
+def test_sources_are_verified_once_each_in_kernel_order() -> None:
+    reports = codegen._verify_sources()
+    names = [r.name for r in reports]
+    assert names == list(dict.fromkeys(k.derivation for k in KERNELS.values()))
+    for report in reports:
+        steps = symbolic.get_derivation(report.name).steps
+        assert [label for label, _ in report.methods] == [s.label for s in steps]
+
+
+def test_command_refuses_to_write_from_a_failing_derivation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checked_in = KERNELS_FILE.read_bytes()
+    target = tmp_path / "kernels.py"
+    target.write_bytes(checked_in)
+    monkeypatch.setattr(codegen, "DEFAULT_OUTPUT", target)
+    _break_sigmoid_derivation(monkeypatch)
+    assert codegen.main([]) == 2
+    err = capsys.readouterr().err
+    assert f"refusing to write {target}" in err
+    assert "sigmoid: step 8 (in terms of the output $a = \\sigma(z)$) does not hold" in err
+    assert target.read_bytes() == checked_in  # untouched
+    assert KERNELS_FILE.read_bytes() == checked_in
+    missing = tmp_path / "new.py"
+    assert codegen.main(["--output", str(missing)]) == 2
+    assert not missing.exists()
+    with pytest.raises(symbolic.DerivationError, match=r"^sigmoid: step 8 "):
+        codegen.write(missing)
+    assert not missing.exists()
+
+
+def test_check_verifies_before_comparing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _break_sigmoid_derivation(monkeypatch)
+    # unverified, this would be a stale-file exit (1): the printed kernel changed
+    assert codegen.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot check" in err
+    assert "sigmoid: step 8" in err
+    with pytest.raises(symbolic.DerivationError, match="in terms of the output"):
+        codegen.check(KERNELS_FILE, stream=io.StringIO())

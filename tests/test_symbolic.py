@@ -38,14 +38,29 @@ ZS = sp.symbols("z1 z2 z3", real=True)
 # -- every derivation verifies -------------------------------------------------------------
 
 
+# how the prover can establish a step (VerificationReport.methods)
+PROOF_METHODS = re.compile(
+    r"identical|evaluates to 0|cancel|expand_log \+ cancel|zero gradient and zero at the origin"
+    r"|simplify|equals\(0\)|algebra of the opaque functions"
+    r"|sign \((nonnegative|positive|nonpositive|negative)\)|Taylor series in \w+ to order \w+\*\*\d+"
+)
+
+
 @pytest.mark.parametrize("name", list(DERIVATIONS))
-def test_every_derivation_verifies(name: str) -> None:
+def test_every_derivation_verifies_step_by_step(name: str) -> None:
     d = get_derivation(name)
     report = d.verify()
-    assert report
     assert report.name == name
-    assert len(report.methods) == len(d.steps)
-    assert f"{len(d.steps)} steps verified" in str(report)
+    # one entry per step, in order, each naming a proof method
+    assert [label for label, _ in report.methods] == [s.label for s in d.steps]
+    for label, how in report.methods:
+        assert PROOF_METHODS.fullmatch(how), (label, how)
+    lines = str(report).splitlines()
+    assert lines[0] == f"{name}: {len(d.steps)} steps verified"
+    assert lines[1:] == [
+        f"  [{i}] {s.label}: {h}"
+        for i, (s, (_, h)) in enumerate(zip(d.steps, report.methods, strict=True))
+    ]
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "convexity", "linear_regression"])
@@ -58,8 +73,9 @@ def test_factories_are_cached_but_verify_really_runs() -> None:
     d = S.sigmoid_derivation()
     assert S.sigmoid_derivation() is d
     bad = d.replace_step("sigma_prime", rhs=sigmoid(z) * (1 + sigmoid(z)))
-    assert d.verify()  # the original is unchanged
-    with pytest.raises(DerivationError):
+    assert d.step("sigma_prime").rhs == sigmoid(z) * (1 - sigmoid(z))  # the original is unchanged
+    assert len(d.verify().methods) == len(d)
+    with pytest.raises(DerivationError, match=r"^sigmoid: step 5 \(recognise"):
         bad.verify()
 
 
@@ -230,6 +246,30 @@ def test_wrong_inequality_is_caught() -> None:
         Derivation("demo", "Demo", [bad_sign]).verify()
 
 
+@pytest.mark.parametrize(
+    ("weak", "strict", "expr"),
+    [(">=", ">", z**2), ("<=", "<", -(z**2)), (">=", ">", (sigmoid(z) - sp.Rational(1, 2)) ** 2)],
+)
+def test_strict_inequality_that_holds_only_as_weak_is_rejected(weak, strict, expr) -> None:
+    # expr is 0 at z = 0: the weak claim holds, the strict one is false at that point
+    ok = Derivation("demo", "Demo", [claim("weak", expr, 0, rel=weak)]).verify()
+    assert ok.methods[0][1] in ("sign (nonnegative)", "sign (nonpositive)")
+    bad = Derivation("demo", "Demo", [claim("zero at z = 0", expr, 0, rel=strict)])
+    with pytest.raises(DerivationError, match=r"^demo: step 0 \(zero at z = 0\) does not hold"):
+        bad.verify()
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [("linear_regression", "positive semidefinite: the SSE is convex"), ("newton", "psd")],
+)
+def test_semidefinite_claims_cannot_be_made_strict(name: str, key: str) -> None:
+    # v^T H v is 0 at v = 0: "> 0" (positive definite) must not be proved
+    d = get_derivation(name)
+    assert d.step(key).rel == ">="
+    _expect_failure(d.replace_step(key, rel=">"), d.step(key).label)
+
+
 def test_wrong_normal_equation_is_caught() -> None:
     d = S.linear_regression_derivation().replace_step("sse_dz", rhs=2 * (S.y - z))
     _expect_failure(d, "its derivative")
@@ -251,7 +291,10 @@ def test_chain_step_is_compared_with_the_previous_right_hand_side() -> None:
             chain("symmetry", 1 - sigmoid(-z)),
         ],
     )
-    assert good.verify()
+    assert good.verify().methods == [
+        ("start", "algebra of the opaque functions"),
+        ("symmetry", "cancel"),
+    ]
     assert good.steps[1].lhs == good.steps[0].lhs
     bad = good.replace_step(1, rhs=sigmoid(-z))
     with pytest.raises(DerivationError, match=r"step 1 \(symmetry\)"):
@@ -528,3 +571,124 @@ def test_symbolic_module_documents_the_kernel_step_tags() -> None:
         doc = DERIVATIONS[k.derivation].__doc__ or ""
         for tag in k.tags:
             assert re.search(rf"``{tag}``", doc), (k.name, k.derivation, tag)
+
+
+# -- Fisher information (inference) ------------------------------------------------------------
+
+
+def _fisher_instance() -> tuple[sp.ImmutableMatrix, list[sp.Symbol], list[sp.Symbol]]:
+    """The explicit sample the derivation is proved on: X (3 x 2), weights, labels."""
+    X = sp.ImmutableMatrix(3, 2, lambda i, j: sp.Symbol(f"x_{{{i + 1}{j + 1}}}", real=True))
+    w = [sp.Symbol(f"w_{j + 1}", real=True) for j in range(2)]
+    ys = [sp.Symbol(f"y_{i + 1}", real=True) for i in range(3)]
+    return X, w, ys
+
+
+def test_fisher_information_is_the_hessian_and_does_not_depend_on_the_labels() -> None:
+    d = S.fisher_information_derivation()
+    assert d is get_derivation("fisher_information")
+    assert d in S.all_derivations()
+    report = d.verify()
+    assert [label for label, _ in report.methods] == [s.label for s in d.steps]
+    assert d.step_latex("fisher_information") == r"\mathcal{I}(\mathbf{w}) = X^\top S X"
+    assert d.step_latex("covariance") == (
+        r"\operatorname{Cov}(\hat{\mathbf{w}}) = \left(X^\top S X\right)^{-1}"
+    )
+    # the same model and Hessian as Newton's method
+    newton = S.newton_derivation()
+    assert d.defs[d.step("hessian").lhs] == newton.defs[newton.step("hessian").lhs]
+    # the label-free step is proved once per label
+    assert len(d.step("label_free").cases) == 3
+    for tag in ("hessian", "fisher_information", "psd", "covariance"):
+        assert d.step(tag) in d.steps
+
+
+def test_wrong_fisher_information_steps_are_caught() -> None:
+    d = S.fisher_information_derivation()
+    X, w, ys = _fisher_instance()
+    # forgetting the weights S: X^T X is not the information
+    _expect_failure(d.replace_step("fisher_information", rhs=X.T * X), "as matrix products")
+    # the score's mean is zero only under the model's own probabilities, not P(y_i = 1) = 1/2
+    e_score = d.step("expected_score").lhs
+    score = sp.ImmutableMatrix(
+        [
+            sp.Derivative(
+                sum(
+                    -ys[i] * sp.log(sigmoid((X.row(i) * sp.Matrix(w))[0]))
+                    - (1 - ys[i]) * sp.log(1 - sigmoid((X.row(i) * sp.Matrix(w))[0]))
+                    for i in range(3)
+                ),
+                wj,
+            )
+            for wj in w
+        ]
+    )
+    uniform = sum(
+        (score.xreplace(dict(zip(ys, bits, strict=True))) / 8 for bits in np.ndindex(2, 2, 2)),
+        sp.zeros(2, 1),
+    )
+    msg = _expect_failure(d.replace_step("expected_score", given={e_score: uniform}), "mean zero")
+    assert msg.startswith("fisher_information: step 2 ")
+    # the information is only semidefinite (v = 0, or collinear rows)
+    _expect_failure(d.replace_step("psd", rel=">"), "positive semidefinite")
+    # the covariance is the inverse information, not the information
+    _expect_failure(d.replace_step("covariance", rhs=d.defs[d.step("hessian").rhs]), "covariance")
+
+
+def test_fisher_covariance_matches_numpy_on_an_instance() -> None:
+    # the proved (X^T S X)^{-1}, evaluated at random numbers, is numpy's inverse of X^T S X
+    d = S.fisher_information_derivation()
+    X, w, _ = _fisher_instance()
+    cov = d.defs[d.step("covariance").rhs]
+    f = sp.lambdify([*X, *w], raw(cov), modules="numpy")
+    rng = np.random.default_rng(3)
+    Xn, wn = rng.normal(size=(3, 2)), rng.normal(size=2)
+    p = 1 / (1 + np.exp(-(Xn @ wn)))
+    want = np.linalg.inv(Xn.T @ ((p * (1 - p))[:, None] * Xn))
+    np.testing.assert_allclose(np.asarray(f(*Xn.ravel(), *wn), dtype=float), want, rtol=1e-10)
+
+
+# -- package layout ------------------------------------------------------------------------------
+
+
+def test_symbolic_package_modules_stay_small() -> None:
+    from pathlib import Path
+
+    root = Path(S.__file__).parent
+    sizes = {
+        p.relative_to(root).as_posix(): len(p.read_text().splitlines()) for p in root.rglob("*.py")
+    }
+    assert {"functions.py", "core.py", "prover.py", "kernels.py", "derivations/_symbols.py"} <= set(
+        sizes
+    )
+    assert max(sizes.values()) <= 600, sizes
+
+
+def test_kernel_records_take_keywords_only() -> None:
+    k = KERNELS["sse_dz"]
+    with pytest.raises(TypeError):
+        S.Kernel(k.name, k.derivation, k.tag, k.args, k.summary, k.params, k.returns, k.example)
+    copy = S.Kernel(
+        name=k.name,
+        derivation=k.derivation,
+        tag=k.tag,
+        args=k.args,
+        summary=k.summary,
+        params=k.params,
+        returns=k.returns,
+        example=k.example,
+    )
+    assert copy == k
+
+
+def test_code_symbol_prints_its_latex_and_keeps_its_code_name() -> None:
+    import pickle
+
+    assert str(S.back) == "back"
+    assert sp.latex(S.back) == r"(W^{(2)} \delta^{(2)})_h"
+    step = S.mlp_sigmoid_derivation().step_latex("mlp_delta_hidden")
+    assert step == r"\delta^{(1)}_h = a (W^{(2)} \delta^{(2)})_h \left(1 - a\right)"
+    assert str(KERNELS["mlp_delta_hidden"].expr) == "a*back*(1 - a)"
+    assert pickle.loads(pickle.dumps(S.back)) == S.back
+    # sp.latex without the book's settings leaves every other symbol alone
+    assert sp.latex(sp.Symbol("back", real=True)) == r"back"

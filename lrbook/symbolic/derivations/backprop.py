@@ -1,0 +1,219 @@
+"""Backpropagation through one hidden layer (sigmoid and softmax outputs)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from lrbook.symbolic.core import Derivation, Step, claim
+from lrbook.symbolic.derivations._symbols import (
+    a,
+    back,
+    bce_of,
+    grad,
+    syms,
+    y,
+)
+from lrbook.symbolic.functions import (
+    Expr,
+    Tex,
+    sigmoid,
+    softmax,
+)
+
+__all__ = ["mlp_sigmoid_derivation", "mlp_softmax_derivation"]
+
+
+def _define(defs: dict[Any, Expr], symbol: Any, value: Expr) -> None:
+    """Add a definition, refusing to silently redefine a display symbol."""
+    if symbol in defs:
+        raise ValueError(f"display symbol {symbol} is defined twice; give it a distinct name")
+    defs[symbol] = value
+
+
+def _mlp_network(n_out: int, n_hidden: int = 3, n_in: int = 2) -> dict[str, Any]:
+    x = syms("x_{}", n_in)
+    W1 = syms("w^{{(1)}}_{{{}{}}}", n_in, n_hidden)
+    b1 = syms("b^{{(1)}}_{}", n_hidden)
+    W2 = syms("w^{{(2)}}_{{{}{}}}", n_hidden, n_out)
+    b2 = syms("b^{{(2)}}_{}", n_out)
+    z1 = [b1[h] + sp.Add(*[x[i] * W1[i, h] for i in range(n_in)]) for h in range(n_hidden)]
+    u = syms("u_{}", n_hidden)  # hidden pre-activations as free variables
+    return {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "z1": z1, "u": u}
+
+
+def _mlp_steps(
+    net: dict[str, Any],
+    loss_of_hidden: Callable[[Sequence[Expr]], Expr],
+    delta2: Sequence[Expr],
+    delta2_step: Step,
+    extra_given: Mapping[Any, Expr],
+) -> tuple[list[Step], dict[Any, Expr]]:
+    """Shared steps of the one-hidden-layer derivations (sigmoid hidden units)."""
+    x, W1, b1, W2, b2, z1, u = (net[k] for k in ("x", "W1", "b1", "W2", "b2", "z1", "u"))
+    n_in, n_hidden = W1.shape
+    n_out = W2.shape[1]
+    loss_u = loss_of_hidden(u)  # loss as a function of the hidden pre-activations
+    loss_full = loss_of_hidden(z1)  # ... and of every weight
+    a1 = [sigmoid(v) for v in z1]
+    au = [sigmoid(v) for v in u]
+    # delta2 is given as a function of the hidden pre-activations
+    d2_u = [e.xreplace(dict(zip(z1, u, strict=True))) for e in delta2]
+    backs_u = [sp.Add(*[W2[h, k] * d2_u[k] for k in range(n_out)]) for h in range(n_hidden)]
+    delta1 = [
+        sp.Add(*[W2[h, k] * delta2[k] for k in range(n_out)]) * a1[h] * (1 - a1[h])
+        for h in range(n_hidden)
+    ]
+    d1 = Tex(r"\delta^{(1)}_h")
+    gW2, gW2v = (
+        Tex(r"\frac{\partial L}{\partial W^{(2)}}"),
+        Tex(r"\mathbf{a}^{(1)} \boldsymbol{\delta}^{(2)\top}"),
+    )
+    gb2, gb2v = (
+        Tex(r"\frac{\partial L}{\partial \mathbf{b}^{(2)}}"),
+        Tex(r"\boldsymbol{\delta}^{(2)}"),
+    )
+    gW1, gW1v = (
+        Tex(r"\frac{\partial L}{\partial W^{(1)}}"),
+        Tex(r"\mathbf{x} \boldsymbol{\delta}^{(1)\top}"),
+    )
+    gb1, gb1v = (
+        Tex(r"\frac{\partial L}{\partial \mathbf{b}^{(1)}}"),
+        Tex(r"\boldsymbol{\delta}^{(1)}"),
+    )
+    defs = {
+        gW2: sp.ImmutableMatrix(n_hidden, n_out, lambda h, k: sp.Derivative(loss_full, W2[h, k])),
+        gW2v: sp.ImmutableMatrix(n_hidden, n_out, lambda h, k: a1[h] * delta2[k]),
+        gb2: sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b2]),
+        gb2v: sp.ImmutableMatrix(delta2),
+        gW1: sp.ImmutableMatrix(n_in, n_hidden, lambda i, h: sp.Derivative(loss_full, W1[i, h])),
+        gW1v: sp.ImmutableMatrix(n_in, n_hidden, lambda i, h: x[i] * delta1[h]),
+        gb1: sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b1]),
+        gb1v: sp.ImmutableMatrix(delta1),
+    }
+    steps = [
+        delta2_step,
+        claim(
+            r"hidden deltas: $\delta^{(1)}_h = (W^{(2)}\boldsymbol{\delta}^{(2)})_h\, a_h(1 - a_h)$",
+            d1,
+            back * a * (1 - a),
+            given=tuple(
+                {d1: sp.Derivative(loss_u, u[h]), back: backs_u[h], a: au[h], **extra_given}
+                for h in range(n_hidden)
+            ),
+            tag="mlp_delta_hidden",
+            note="back = delta_out @ W2.T; a = the hidden activation sigma(z1).",
+        ),
+        claim(
+            "output-layer weights: activations below times delta",
+            gW2,
+            gW2v,
+            given=extra_given,
+            tag="grad_W2",
+        ),
+        claim("output-layer biases", gb2, gb2v, given=extra_given, tag="grad_b2"),
+        claim(
+            "hidden-layer weights: inputs times delta", gW1, gW1v, given=extra_given, tag="grad_W1"
+        ),
+        claim("hidden-layer biases", gb1, gb1v, given=extra_given, tag="grad_b1"),
+    ]
+    return steps, defs
+
+
+@functools.cache
+def mlp_sigmoid_derivation() -> Derivation:
+    r"""Backpropagation, one hidden layer: 2 inputs, 3 sigmoid hidden units, sigmoid output, BCE.
+
+    Every weight's gradient is proved equal to SymPy's direct derivative of the
+    composed loss.  Tags: ``delta2``, ``mlp_delta_hidden`` (kernel
+    ``back*a*(1 - a)``), ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
+
+    Examples
+    --------
+    >>> mlp_sigmoid_derivation().step("mlp_delta_hidden").rhs
+    a*back*(1 - a)
+    """
+    net = _mlp_network(1)
+    W2, b2 = net["W2"], net["b2"]
+
+    def z2_of(hidden: Sequence[Expr]) -> Expr:
+        return b2[0] + sp.Add(*[sigmoid(v) * W2[h, 0] for h, v in enumerate(hidden)])
+
+    def loss_of_hidden(hidden: Sequence[Expr]) -> Expr:
+        return bce_of(sigmoid(z2_of(hidden)), y)
+
+    z2 = sp.Symbol("z^{(2)}", real=True)
+    d2 = Tex(r"\frac{\partial L}{\partial z^{(2)}}")
+    yhat_minus_y = Tex(r"\hat{y} - y")
+    delta2 = [sigmoid(z2_of(net["z1"])) - y]
+    step = claim(
+        r"output delta $\delta^{(2)}$",
+        d2,
+        yhat_minus_y,
+        tag="delta2",
+    )
+    steps, defs = _mlp_steps(net, loss_of_hidden, delta2, step, {})
+    _define(defs, d2, sp.Derivative(bce_of(sigmoid(z2), y), z2))
+    _define(defs, yhat_minus_y, sigmoid(z2) - y)
+    return Derivation(
+        "mlp_sigmoid",
+        "Backpropagation with a sigmoid output",
+        steps,
+        defs=defs,
+        description="x (2) -> sigmoid hidden layer (3) -> sigmoid output -> binary cross-entropy",
+    )
+
+
+@functools.cache
+def mlp_softmax_derivation() -> Derivation:
+    r"""Backpropagation, one hidden layer: 2 inputs, 2 sigmoid hidden units, softmax output (K = 3), CE.
+
+    Tags: ``delta2`` (``p - y`` for one-hot y), ``mlp_delta_hidden``,
+    ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
+
+    Examples
+    --------
+    >>> len(mlp_softmax_derivation())
+    6
+    """
+    K = 3
+    net = _mlp_network(K, n_hidden=2)
+    W2, b2 = net["W2"], net["b2"]
+    ys = syms("y_{}", K)
+    one_hot = {ys[-1]: 1 - sp.Add(*ys[:-1])}
+
+    def z2_of(hidden: Sequence[Expr]) -> list[Expr]:
+        return [
+            b2[k] + sp.Add(*[sigmoid(v) * W2[h, k] for h, v in enumerate(hidden)]) for k in range(K)
+        ]
+
+    def loss_of_hidden(hidden: Sequence[Expr]) -> Expr:
+        zz = z2_of(hidden)
+        return -sp.Add(*[ys[k] * sp.log(softmax(k + 1, *zz)) for k in range(K)])
+
+    z2s = syms("z^{{(2)}}_{}", K)
+    d2 = Tex(r"\frac{\partial L}{\partial \mathbf{z}^{(2)}}")
+    p_minus_y = Tex(r"\mathbf{p} - \mathbf{y}")
+    zz = z2_of(net["z1"])
+    delta2 = [softmax(k + 1, *zz) - ys[k] for k in range(K)]
+    ce2 = -sp.Add(*[ys[k] * sp.log(softmax(k + 1, *z2s)) for k in range(K)])
+    step = claim(
+        r"output delta $\boldsymbol{\delta}^{(2)}$, one-hot $\mathbf{y}$",
+        d2,
+        p_minus_y,
+        given=one_hot,
+        tag="delta2",
+    )
+    steps, defs = _mlp_steps(net, loss_of_hidden, delta2, step, one_hot)
+    _define(defs, d2, grad(ce2, z2s))
+    _define(defs, p_minus_y, sp.ImmutableMatrix([softmax(k + 1, *z2s) - ys[k] for k in range(K)]))
+    return Derivation(
+        "mlp_softmax",
+        "Backpropagation with a softmax output",
+        steps,
+        defs=defs,
+        description="x (2) -> sigmoid hidden layer (2) -> softmax output (3) -> cross-entropy",
+    )

@@ -1,0 +1,233 @@
+"""Softmax regression: Jacobian, cross-entropy gradient, stable kernel forms, shift invariance."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import sympy as sp
+
+from lrbook.symbolic.core import Derivation, chain, claim
+from lrbook.symbolic.derivations._symbols import (
+    U,
+    Y,
+    Z,
+    delta_jc,
+    grad,
+    p_c,
+    p_j,
+    syms,
+)
+from lrbook.symbolic.functions import (
+    Expr,
+    Tex,
+    expm1,
+    log_softmax,
+    logsumexp,
+    rowsum,
+    softmax,
+)
+
+__all__ = ["softmax_derivation"]
+
+
+@functools.cache
+def softmax_derivation() -> Derivation:
+    r"""Softmax and cross-entropy: Jacobian, gradient ``p - y``, ``X^T (P - Y)``, shift invariance.
+
+    Explicit K = 3 classes.  Tags: ``softmax_jacobian`` (kernel
+    ``p_j (delta_jc - p_c)``), ``ce_dz`` (kernel
+    ``where(Y > 0, expm1(L) + 1 - Y, exp(L))`` with ``L = log_softmax(Z)``: equal to
+    ``softmax(Z) - Y`` for every ``Y >= 0``, and exact for the target class of a
+    one-hot row, where ``p - 1`` would cancel), ``ce_loss`` (kernel
+    ``rowsum(Y where(Y > 0, -log_softmax(Z), 0))`` for rows ``Y >= 0``: no
+    0 * (-inf) when a logit is -inf), ``shift``, ``grad_W``, ``grad_b``.
+
+    Examples
+    --------
+    >>> softmax_derivation().step("softmax_jacobian").rhs
+    p_j*(delta_jc - p_c)
+    """
+    K = 3
+    zs = syms("z_{}", K)
+    ys = syms("y_{}", K)
+    Ps = syms("p_{}", K)
+    c = sp.Symbol("c", real=True)
+    m = sp.Symbol("m", real=True)
+    sm = [softmax(j + 1, *zs) for j in range(K)]
+    # every label pattern of a row with entries >= 0: y_k is 0 or a positive q_k
+    qs = [sp.Symbol(f"q_{k + 1}", positive=True) for k in range(K)]
+    nonneg_rows = tuple(
+        {ys[k]: qs[k] if (mask >> k) & 1 else 0 for k in range(K)} for mask in range(2**K)
+    )
+    sum_to_one = {ys[-1]: 1 - sp.Add(*ys[:-1])}
+    pj = Tex("p_j")
+    frac = Tex(r"\frac{e^{z_j}}{\sum_{k=1}^{K} e^{z_k}}")
+    shifted = Tex(r"\operatorname{softmax}_j(\mathbf{z} - c)")
+    dpdz = Tex(r"\frac{\partial p_j}{\partial z_c}")
+    J = Tex("J")
+    J_mat = Tex(r"\operatorname{diag}(\mathbf{p}) - \mathbf{p}\mathbf{p}^\top")
+    L = Tex("L")
+    ce_def = Tex(r"-\sum_{k=1}^{K} y_k \log p_k")
+    y_k, p_k = sp.symbols("y_k p_k", real=True)
+    dL_dp = Tex(r"\frac{\partial L}{\partial p_k}")
+    dL_dz = Tex(r"\frac{\partial L}{\partial z_c}")
+    chain_sum = Tex(r"\sum_{j} \frac{\partial L}{\partial p_j}\frac{\partial p_j}{\partial z_c}")
+    chain_sub = Tex(r"\sum_{j} \left(-\frac{y_j}{p_j}\right) p_j\left(\delta_{jc} - p_c\right)")
+    chain_simpl = Tex(r"-y_c + p_c \sum_{j} y_j")
+    p_minus_y = Tex(r"p_c - y_c")
+    ce = -sp.Add(*[ys[k] * sp.log(sm[k]) for k in range(K)])
+    ce_p = -sp.Add(*[ys[k] * sp.log(Ps[k]) for k in range(K)])
+    # dL/dp_j with the probabilities as independent variables, then p = softmax(z)
+    dce_dp = [sp.diff(ce_p, Ps[j]).xreplace(dict(zip(Ps, sm, strict=True))) for j in range(K)]
+    pvec = sp.ImmutableMatrix(sm)
+    defs: dict[Any, Expr] = {
+        J: sp.ImmutableMatrix(K, K, lambda j, cc: sp.Derivative(sm[j], zs[cc])),
+        J_mat: sp.diag(*sm) - pvec * pvec.T,
+        L: ce,
+        ce_def: ce,
+        dL_dz: grad(ce, zs),
+        chain_sum: sp.ImmutableMatrix(
+            [
+                sp.Add(*[dce_dp[j] * sp.Derivative(sm[j], zs[cc]) for j in range(K)])
+                for cc in range(K)
+            ]
+        ),
+        chain_sub: sp.ImmutableMatrix(
+            [
+                sp.Add(
+                    *[
+                        (-ys[j] / sm[j]) * sm[j] * (sp.KroneckerDelta(j, cc) - sm[cc])
+                        for j in range(K)
+                    ]
+                )
+                for cc in range(K)
+            ]
+        ),
+        chain_simpl: sp.ImmutableMatrix([-ys[cc] + sm[cc] * sp.Add(*ys) for cc in range(K)]),
+        p_minus_y: sp.ImmutableMatrix([sm[cc] - ys[cc] for cc in range(K)]),
+    }
+    # weight gradient: n = 2 samples, d = 2 features, K = 3 classes
+    n, d = 2, 2
+    X = syms("x_{{{}{}}}", n, d)
+    W = syms("w_{{{}{}}}", d, K)
+    bs = sp.ImmutableMatrix([syms("b_{}", K)])
+    Yn = syms("y_{{{}{}}}", n, K)
+    Zn = X * W + sp.ones(n, 1) * bs
+    Pn = sp.ImmutableMatrix(n, K, lambda i, k: softmax(k + 1, *Zn.row(i)))
+    loss = -sp.Add(*[Yn[i, k] * sp.log(Pn[i, k]) for i in range(n) for k in range(K)])
+    rows_one_hot = {Yn[i, K - 1]: 1 - sp.Add(*[Yn[i, k] for k in range(K - 1)]) for i in range(n)}
+    gW, gWv = Tex(r"\nabla_W L"), Tex(r"X^\top (P - Y)")
+    gb, gbv = Tex(r"\nabla_{\mathbf{b}} L"), Tex(r"\mathbf{1}^\top (P - Y)")
+    defs.update(
+        {
+            gW: sp.ImmutableMatrix(d, K, lambda j, k: sp.Derivative(loss, W[j, k])),
+            gWv: X.T * (Pn - Yn),
+            gb: sp.ImmutableMatrix(1, K, lambda _, k: sp.Derivative(loss, bs[k])),
+            gbv: sp.ones(1, n) * (Pn - Yn),
+        }
+    )
+    comps = {Z: zs, Y: ys}
+    steps = [
+        claim(
+            "definition",
+            pj,
+            frac,
+            given=tuple(
+                {pj: sm[j], frac: sp.exp(zs[j]) / sp.Add(*map(sp.exp, zs))} for j in range(K)
+            ),
+        ),
+        claim(
+            "shift invariance: subtracting any $c$ changes nothing",
+            shifted,
+            pj,
+            given=tuple(
+                {shifted: softmax(j + 1, *[v - c for v in zs]), pj: sm[j]} for j in range(K)
+            ),
+            tag="shift",
+        ),
+        claim(
+            "log-sum-exp with the max-shift $m$",
+            logsumexp(*zs),
+            m + logsumexp(*[v - m for v in zs]),
+            tag="lse_shift",
+        ),
+        claim(
+            "Jacobian",
+            dpdz,
+            p_j * (delta_jc - p_c),
+            given=tuple(
+                {
+                    dpdz: sp.Derivative(sm[j], zs[cc]),
+                    p_j: sm[j],
+                    p_c: sm[cc],
+                    delta_jc: sp.KroneckerDelta(j, cc),
+                }
+                for j in range(K)
+                for cc in range(K)
+            ),
+            tag="softmax_jacobian",
+        ),
+        claim("Jacobian as a matrix", J, J_mat),
+        claim("cross-entropy", L, ce_def),
+        claim(
+            r"in terms of the logits, using $\sum_k y_k = 1$",
+            L,
+            logsumexp(*zs) - sp.Add(*[ys[k] * zs[k] for k in range(K)]),
+            given=sum_to_one,
+            tag="ce_logits",
+        ),
+        claim(
+            "derivative with respect to a probability",
+            dL_dp,
+            -y_k / p_k,
+            given=tuple(
+                {
+                    dL_dp: sp.Derivative(
+                        -sp.Add(*[ys[j] * sp.log(Ps[j]) for j in range(K)]), Ps[k]
+                    ),
+                    y_k: ys[k],
+                    p_k: Ps[k],
+                }
+                for k in range(K)
+            ),
+            tag="dL_dp",
+        ),
+        claim("chain rule over $j$", dL_dz, chain_sum),
+        chain("Jacobian entries", chain_sub),
+        chain("cancel $p_j$", chain_simpl),
+        chain(r"one-hot labels: $\sum_j y_j = 1$", p_minus_y, given=sum_to_one),
+        chain(
+            r"as the kernel computes it, with $p - 1 = \mathrm{expm1}(\log p)$",
+            sp.Piecewise(
+                # U(1 - Y): 1 - Y first, so that y = 1 adds exactly 0 to expm1(log p)
+                (expm1(log_softmax(Z)) + U(1 - Y), Y > 0),
+                (sp.exp(log_softmax(Z)), True),
+            ),
+            components=comps,
+            given=nonneg_rows,
+            tag="ce_dz",
+            note=(
+                "softmax(Z) - Y cancels for the target class of a one-hot row when p rounds "
+                "to 1 (1.0 - 1 = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 "
+                "keeps it to full relative precision. Valid for every Y >= 0 (rows summing "
+                "to 1)."
+            ),
+        ),
+        claim(
+            r"loss kernel for rows $Y \geq 0$",
+            L,
+            rowsum(Y * sp.Piecewise((-log_softmax(Z), Y > 0), (0, True))),
+            components=comps,
+            given=nonneg_rows,
+            tag="ce_loss",
+            note=(
+                "Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; "
+                "log_softmax keeps tiny log-probabilities accurate; negating inside the "
+                "sum gives +0.0, not -0.0, for a certain prediction."
+            ),
+        ),
+        claim("weights, $n = 2$ samples", gW, gWv, given=rows_one_hot, tag="grad_W"),
+        claim("intercepts", gb, gbv, given=rows_one_hot, tag="grad_b"),
+    ]
+    return Derivation("softmax", "Softmax regression", steps, defs=defs)
