@@ -313,6 +313,12 @@ class LinearObjective:
     # -- Hessian ------------------------------------------------------------------------
     def hess(self, params: FloatArray) -> FloatArray:
         """Hessian for C-order flattened params, symmetric (exactly), of shape (p*K, p*K)."""
+        # A badly scaled X (values near 1e308) overflows the Gram products to inf: the
+        # optimiser reports such a Hessian as badly scaled data, so no RuntimeWarning here.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._hess(params)
+
+    def _hess(self, params: FloatArray) -> FloatArray:
         if self._z is None or self._z_at is None or not np.array_equal(params, self._z_at):
             self.fun(params)
         assert self._z is not None

@@ -177,9 +177,11 @@ def check_callback(callback: object, name: str = "callback") -> None:
         raise TypeError(f"{name} must be callable or None, got {callback!r}")
 
 
-def check_function(value: object, name: str) -> None:
-    """A callable (a function to evaluate, never None)."""
+def check_function(value: object, name: str, signature: str | None = None) -> None:
+    """A callable (a function to evaluate, never None); ``signature`` shows the expected call."""
     if not callable(value):
+        if signature is not None:
+            raise TypeError(f"{name} must be a callable {signature}, got {value!r}")
         raise TypeError(
             f"{name} must be a function, got {name}={value!r} (type {type(value).__name__})"
         )

@@ -86,6 +86,20 @@ def _run_solver(
     est: Any,
     rng: Any,
 ) -> OptimizeResult:
+    # Badly scaled data (values near 1e308) overflow the logits or the gradient to inf;
+    # the optimisers check every loss, gradient and Hessian and say so in an error that
+    # suggests standardising, so NumPy's RuntimeWarnings would only add noise before it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _run_solver_checked(solver, objective, x0, est, rng)
+
+
+def _run_solver_checked(
+    solver: str,
+    objective: O.LinearObjective | O.MLPObjective,
+    x0: FloatArray,
+    est: Any,
+    rng: Any,
+) -> OptimizeResult:
     n = objective.X.shape[0]
     if solver == "gd":
         return gradient_descent(
@@ -101,6 +115,7 @@ def _run_solver(
             objective.fun_batch,
             x0,
             n,
+            fun=objective.fun,  # the full loss at the start and the end: blocked, no copy of X
             batch_size=est.batch_size,
             learning_rate=est.learning_rate,
             max_iter=est.max_iter,
@@ -709,6 +724,9 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     loss_curve_ : ndarray
         ``"gd"``: mean squared error at every iterate; direct methods: the
         final mean squared error only.
+    converged_ : bool
+        ``"gd"``: whether gradient descent met ``tol`` (see
+        :func:`lrbook.optim.gradient_descent`); always True for the direct methods.
     rank_ : int
         Rank of ``X1`` (``"lstsq"`` only; otherwise None).
 
@@ -789,6 +807,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             theta: FloatArray = res.x
             self.n_iter_ = res.n_iter
             self.loss_curve_ = res.loss_history
+            self.converged_ = res.converged
         else:
             root = None if objective.sw is None else np.sqrt(objective.sw)
             A = X1 if root is None else X1 * root[:, None]
@@ -800,6 +819,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 self.rank_ = int(rank)
             self.n_iter_ = 1  # one direct solve
             self.loss_curve_ = np.array([objective.fun(theta)[0]])
+            self.converged_ = True  # a direct solve has no stopping rule to miss
         theta = theta.astype(in_dtype, copy=False)  # float32 data -> float32 coefficients
         if fit_intercept:
             self.intercept_, self.coef_ = float(theta[0]), theta[1:].copy()

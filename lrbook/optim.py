@@ -48,7 +48,9 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.exceptions import ConvergenceWarning
 
 from lrbook._validation import (
+    check_bool,
     check_callback,
+    check_function,
     check_int,
     check_learning_rate,
     check_lr_decay,
@@ -216,25 +218,6 @@ class OptimizeResult:
 
 
 # --------------------------------------------------------------------------- checks
-# validation: to move to lrbook/_validation.py
-
-
-def _check_bool(value: object, name: str) -> bool:
-    """A true boolean (``bool`` or ``numpy.bool_``); ``"no"``, ``0`` and ``None`` are refused."""
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(
-            f"{name} must be True or False, got {value!r} (type {type(value).__name__}); "
-            f"pass e.g. {name}=True"
-        )
-    return bool(value)
-
-
-def _check_callable(value: object, name: str, signature: str) -> None:
-    """A callable argument such as ``fun`` or ``hess``."""
-    if not callable(value):
-        raise TypeError(f"{name} must be a callable {signature}, got {value!r}")
-
-
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -244,7 +227,7 @@ def _start(
     """The arguments every trainer shares, checked; ``x0`` as a float64 copy."""
     max_iter, tol = check_int(max_iter, "max_iter"), check_tol(tol)
     check_callback(callback)
-    progress = _check_bool(progress, "progress")
+    progress = check_bool(progress, "progress")
     x = np.array(x0, dtype=np.float64)  # always a copy: the caller's array is never modified
     if x.size == 0:
         raise ValueError(f"x0 must contain at least one parameter, got shape {x.shape}")
@@ -459,7 +442,7 @@ def gradient_descent(
     >>> res.x, res.converged, res.n_iter, res.status.name
     (array([3., 3.]), True, 36, 'GRADIENT_TOL')
     """
-    _check_callable(fun, "fun", "fun(x) -> (loss, grad)")
+    check_function(fun, "fun", "fun(x) -> (loss, grad)")
     lr = check_learning_rate(learning_rate)
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     loss, grad = _evaluate(fun, "fun", x, first=True)
@@ -599,9 +582,9 @@ def sgd(
     >>> res.x, res.converged, res.status.name
     (array([4.5]), True, 'NO_IMPROVEMENT')
     """
-    _check_callable(fun_batch, "fun_batch", "fun_batch(x, idx) -> (loss, grad)")
+    check_function(fun_batch, "fun_batch", "fun_batch(x, idx) -> (loss, grad)")
     if fun is not None:
-        _check_callable(fun, "fun", "fun(x) -> (loss, grad), or None")
+        check_function(fun, "fun", "fun(x) -> (loss, grad), or None")
     n_samples = check_int(n_samples, "n_samples")
     batch_size = min(check_int(batch_size, "batch_size"), n_samples)
     lr = check_learning_rate(learning_rate)
@@ -833,9 +816,9 @@ def newton(
     >>> res.n_iter, bool(np.allclose(A @ res.x, b)), res.status.name
     (1, True, 'GRADIENT_TOL')
     """
-    _check_callable(fun, "fun", "fun(x) -> (loss, grad)")
-    _check_callable(hess, "hess", "hess(x) -> (p, p) array")
-    line_search = _check_bool(line_search, "line_search")
+    check_function(fun, "fun", "fun(x) -> (loss, grad)")
+    check_function(hess, "hess", "hess(x) -> (p, p) array")
+    line_search = check_bool(line_search, "line_search")
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     shape = x.shape
 

@@ -28,6 +28,7 @@ from sklearn.datasets import load_breast_cancer, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, mean_squared_error
 
+import lrbook
 from lrbook import LinearRegression, LogisticRegression, MLPClassifier, SoftmaxRegression
 
 NAMES_LR_OR_SCALING = re.compile(r"learning.rate|standardi[sz]|scal(e|ing)", re.IGNORECASE)
@@ -114,3 +115,33 @@ def test_the_start_loss_of_the_linear_classifiers_is_the_uniform_prediction():
     assert _start_loss(LogisticRegression(), X, y) == pytest.approx(np.log(2), rel=1e-12)
     X, y = _data("wine")
     assert _start_loss(SoftmaxRegression(), X, y) == pytest.approx(np.log(3), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("make", "error"),
+    [
+        (lambda: lrbook.LogisticRegression(), ValueError),
+        (lambda: lrbook.SoftmaxRegression(), ValueError),
+        (lambda: lrbook.LogisticRegression(solver="gd"), lrbook.DivergenceError),
+        (lambda: lrbook.LogisticRegression(solver="sgd", random_state=0), lrbook.DivergenceError),
+    ],
+)
+def test_a_value_near_the_float_limit_is_an_error_naming_the_cause_not_a_runtime_warning(
+    make, error
+) -> None:
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X.copy()
+    X[0, 0] = 1e308  # warnings are errors here: an overflow warning would fail the test
+    with pytest.raises(error, match="standardis"):
+        make().fit(X, y)
+
+
+def test_linear_regression_reports_whether_gradient_descent_converged() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((50, 2))
+    y = X @ np.array([1.0, -2.0]) + 0.5
+    assert lrbook.LinearRegression(method="gd", max_iter=5000, tol=1e-10).fit(X, y).converged_
+    with pytest.warns(ConvergenceWarning):
+        short = lrbook.LinearRegression(method="gd", max_iter=2, tol=1e-10).fit(X, y)
+    assert short.converged_ is False
+    assert lrbook.LinearRegression(method="normal").fit(X, y).converged_
