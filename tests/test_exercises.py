@@ -784,3 +784,30 @@ def test_importing_exercises_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
+
+
+# ------------------------------------------------------------- the book's own exercises
+BOOK_EXERCISES = {
+    "02_sigmoid": ("my_sigmoid", "check_sigmoid"),
+    "03_cross_entropy": ("my_log_loss", "check_log_loss"),
+    "04_chain_rule": ("my_gradient", "check_gradient"),
+    "05_gradient_checking": ("my_numerical_gradient", "check_numerical_gradient"),
+    "07_gradient_descent": ("my_gradient_descent", "check_trainer"),
+    "08_sgd": ("my_sgd", "check_sgd"),
+    "09_softmax": ("my_softmax", "check_softmax"),
+    "10_backprop": ("my_backprop", "check_backprop"),
+}
+
+
+@pytest.mark.parametrize("page", list(BOOK_EXERCISES))
+def test_book_solution_passes_and_its_wrong_attempt_is_diagnosed(page: str) -> None:
+    from book_exercises import defined_function
+
+    name, check = BOOK_EXERCISES[page]
+    result = getattr(E, check)(defined_function(page, name))
+    assert result.passed, result
+    attempt = getattr(E, check)(defined_function(page, "first_attempt"))
+    assert not attempt.passed
+    assert attempt.diagnosis is not None
+    stub = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    assert f"{check}({name})" in stub  # the starter cell checks the reader's function

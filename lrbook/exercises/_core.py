@@ -147,7 +147,7 @@ class CheckResult:
             mark = "✓" if step.passed else "✗"
             item = f"{mark} {esc(step.name)}"
             if step.passed is False and step.detail:
-                item += f'<pre style="margin:0.2em 0 0.2em 1.5em">{esc(step.detail)}</pre>'
+                item += f'<pre style="margin:0.2em 0 0.2em 1.5em;white-space:pre-wrap">{esc(step.detail)}</pre>'
             parts.append(f"<li>{item}</li>")
         parts.append("</ul>")
         if self.diagnosis is not None:
@@ -243,7 +243,7 @@ def call(fn: Callable[..., Any], args: tuple[Any, ...], where: str, names: tuple
         raise Fail(f"on {where} NumPy warned: {warning}", _warning_key(str(warning))) from None
     except NotImplementedError:
         raise Fail(
-            "the function still raises NotImplementedError: replace that line with your code",
+            "your function raised NotImplementedError, the placeholder of the starting cell",
             "not_implemented",
         ) from None
     except Exception as exc:  # the reader's code may raise anything: diagnose it
@@ -346,8 +346,8 @@ def common_diagnoses(section_of: Callable[[str], Section]) -> dict[str, Diagnosi
     entries = {
         "not_implemented": (
             "not implemented yet",
-            "the starter cell still raises NotImplementedError. Write the body of the "
-            "function and run the check again.",
+            "replace the line raise NotImplementedError with the body of your function, "
+            "then run the check again.",
         ),
         "raised": (
             "your function raised an exception",
