@@ -9,7 +9,17 @@ from pathlib import Path
 import pytest
 
 APPENDIX = Path(__file__).resolve().parent.parent / "book" / "appendix_b_api.md"
-MODULES = ["losses", "gradcheck", "optim", "models", "datasets", "plotting", "symbolic", "codegen"]
+MODULES = [
+    "losses",
+    "gradcheck",
+    "exercises",
+    "optim",
+    "models",
+    "datasets",
+    "plotting",
+    "symbolic",
+    "codegen",
+]
 
 
 def _section(module: str) -> str:

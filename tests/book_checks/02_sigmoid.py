@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from book_exercises import exercise_checks
 
 
 def _max_slope() -> float:
@@ -74,3 +75,6 @@ CHECKS = {
     "ch02_tanh_relerr_30": _tanh_relerr_30,
     "ch02_log_sigmoid_40": _log_sigmoid_40,
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("02_sigmoid", "ch02", "my_sigmoid", "check_sigmoid"))

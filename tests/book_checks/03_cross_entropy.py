@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from book_exercises import exercise_checks
+
 
 def _blob_logits() -> tuple[Any, Any]:
     from sklearn.linear_model import LogisticRegression
@@ -83,3 +85,6 @@ CHECKS = {
     "ch03_grad_bce_wrong": _grad_bce_wrong,
     "ch03_sklearn_extreme": _sklearn_extreme,
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("03_cross_entropy", "ch03", "my_log_loss", "check_log_loss"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from book_exercises import exercise_checks
+
 
 def _blobs() -> tuple[Any, Any]:
     from lrbook import datasets
@@ -57,3 +59,6 @@ CHECKS = {
     "ch04_grad_at_start": lambda: float(abs(_loss_grad()[1]).max()),
     "ch04_m": lambda: 200,
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("04_chain_rule", "ch04", "my_gradient", "check_gradient"))

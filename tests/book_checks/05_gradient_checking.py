@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from book_exercises import exercise_checks
 
 
 @cache
@@ -89,3 +90,10 @@ CHECKS = {
     "eq-forward-error": lambda: _fd_math("forward_error"),
     "eq-central-error": lambda: _fd_math("central_error"),
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(
+    exercise_checks(
+        "05_gradient_checking", "ch05", "my_numerical_gradient", "check_numerical_gradient"
+    )
+)

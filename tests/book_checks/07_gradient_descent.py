@@ -11,6 +11,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from book_exercises import exercise_checks
 
 
 @cache
@@ -155,3 +156,8 @@ CHECKS = {
     "gd-norm-10000": lambda: float(_norms()[0][9999]),
     "gd-free-loss-1000": lambda: float(_norms()[1][1000]),
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(
+    exercise_checks("07_gradient_descent", "ch07", "my_gradient_descent", "check_trainer")
+)

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+from book_exercises import exercise_checks
 
 
 @cache
@@ -147,3 +148,6 @@ CHECKS = {
     "sgd-sk-lrbook": lambda: _sk_objectives()[1],
     "sgd-sk-sklearn": lambda: _sk_objectives()[2],
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("08_sgd", "ch08", "my_sgd", "check_sgd"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from book_exercises import exercise_checks
+
 
 def _iris_petal() -> tuple[Any, Any]:
     from lrbook import datasets
@@ -90,3 +92,6 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "iris2-train-acc": _train_acc,
     "softmax-obj-lr": _obj_lrbook,
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("09_softmax", "ch09", "my_softmax", "check_softmax"))

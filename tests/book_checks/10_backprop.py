@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from book_exercises import exercise_checks
+
 
 def _xor() -> tuple[Any, Any]:
     from lrbook import datasets
@@ -73,3 +75,6 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "xor-net-iter": lambda: int(_net().n_iter_),
     "mlp-gradcheck-err": _gradcheck_err,
 }
+
+# the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
+CHECKS.update(exercise_checks("10_backprop", "ch10", "my_backprop", "check_backprop"))
