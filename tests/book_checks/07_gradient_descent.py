@@ -46,6 +46,13 @@ def _gd(X: np.ndarray, lr: float, max_iter: int, alpha: float = 0.0, **kw: Any) 
         )
 
 
+def _one_step_loss(X: np.ndarray, lr: float) -> float:
+    """The loss after a single gradient step of size ``lr`` from zero."""
+    f = _objective(X)
+    w0 = np.zeros(X.shape[1] + 1)
+    return float(f(w0 - lr * f(w0)[1])[0])
+
+
 def _lam_max_std() -> float:
     X = _data()[2]
     X1 = np.hstack([np.ones((X.shape[0], 1)), X])
@@ -147,7 +154,9 @@ CHECKS = {
     "gd-lr-max-std": lambda: 2 / _lam_max_std(),
     "gd-kappa-std": _kappa_std,
     "gd-sweep-final-0.003": lambda: float(_gd(_data()[2], 0.003, 100).loss_history[-1]),
-    "gd-sweep-first-1000": lambda: float(_gd(_data()[2], 1000.0, 100).loss_history[1]),
+    "gd-sweep-first-1000": lambda: _one_step_loss(_data()[2], 1000.0),
+    "gd-sweep-first-3": lambda: _one_step_loss(_data()[2], 3.0),
+    "gd-raw-one-step": lambda: _one_step_loss(_data()[0], 0.1),
     "gd-2d-iters": lambda: int(_two_feature().n_iter),
     "gd-2d-loss": lambda: float(_two_feature().loss),
     "gd-sk-loss": _sklearn_loss,

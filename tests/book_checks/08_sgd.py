@@ -25,7 +25,8 @@ def _sgd(fun_batch: Any, x0: np.ndarray, n: int, **kw: Any) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return optim.sgd(fun_batch, x0, n, tol=0.0, **kw)
+        # a fixed budget of epochs, as in the chapter (no early stopping)
+        return optim.sgd(fun_batch, x0, n, tol=0.0, n_iter_no_change=kw["max_iter"], **kw)
 
 
 def _batch(alpha: float = 0.0) -> Any:
@@ -147,6 +148,7 @@ CHECKS = {
     "sgd-sk-opt": lambda: _sk_objectives()[0],
     "sgd-sk-lrbook": lambda: _sk_objectives()[1],
     "sgd-sk-sklearn": lambda: _sk_objectives()[2],
+    "sgd-bs-loss-1": lambda: _bs_loss(1),
 }
 
 # the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
