@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 from pathlib import Path
@@ -45,7 +46,7 @@ LRBOOK_HASH = lrbook_source_hash()
 # out, so the book builds while chapters are being written; a page in book/ that is not
 # listed here fails the build (Sphinx: "document isn't included in any toctree").
 BOOK_PARTS: dict[str, list[str]] = {
-    "Front matter": ["preface"],
+    "Front matter": ["preface", "about"],
     "Chapters": [
         "01_linear_regression",
         "02_sigmoid",
@@ -236,8 +237,28 @@ def _offer_ipynb_download(app, pagename, templatename, context, doctree) -> None
         return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(executed, target)
+    # Plain Markdown for plain Jupyter: glued values pasted in, references resolved.
+    from lrbook.book import notebook_for_download
+
+    glue_file = executed.with_suffix(".glue.json")
+    glued = json.loads(glue_file.read_text(encoding="utf-8")) if glue_file.is_file() else {}
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    glued = {key: entry.get("data", {}) for key, entry in glued.items()}
+    converted = notebook_for_download(notebook, glued, _reference_texts(app.env))
+    target.write_text(json.dumps(converted, indent=1), encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _reference_texts(env) -> dict[str, str]:
+    """Label -> what a reference to it shows: a section title, "(3)", "Figure 7.2"."""
+    texts: dict[str, str] = {}
+    for label, (docname, node_id, title) in env.get_domain("std").labels.items():
+        number = env.toc_fignumbers.get(docname, {}).get("figure", {}).get(node_id)
+        texts[label] = "Figure " + ".".join(map(str, number)) if number else title
+    for label, (docname, number) in env.get_domain("math").equations.items():
+        numbers = env.toc_fignumbers.get(docname, {}).get("displaymath", {})
+        texts[label] = ".".join(map(str, numbers.get(f"equation-{label}", (number,))))
+    return texts
 
 
 def _mathjax_source() -> Path:

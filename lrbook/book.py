@@ -22,13 +22,26 @@ lrbook.book.ClaimError: the book claims "the loss rises", but the results say ot
 
 from __future__ import annotations
 
+import ast
+import copy
 import numbers
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "ClaimError", "claim", "claims_made", "glue"]
+__all__ = [
+    "Claim",
+    "ClaimError",
+    "claim",
+    "claims_made",
+    "glue",
+    "notebook_for_download",
+    "scientific",
+    "unresolved_myst",
+]
 
 
 class ClaimError(AssertionError):
@@ -103,11 +116,240 @@ def glue(name: str, value: Any) -> None:
 
     NumPy scalars are converted to Python numbers first: the ``repr`` of ``np.float64``
     under NumPy 2 (``np.float64(0.5)``) breaks format specs such as ``{glue:text}`name:.3f```.
+    Without myst-nb (a downloaded notebook run in plain Jupyter) nothing is recorded.
     """
-    from myst_nb import glue as _glue  # only in the book's kernels
-
+    try:
+        from myst_nb import glue as _glue  # present in the book's kernels
+    except ImportError:  # a downloaded notebook run in plain Jupyter: nothing to record
+        return
     if isinstance(value, np.generic):
         value = value.item()
     elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = int(value)
     _glue(name, value, display=False)
+
+
+_SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Scientific:
+    """A number shown for people: ``4.5 × 10⁻⁵`` in text, ``4.5 \\times 10^{-5}`` in maths.
+
+    Glue it and paste it with the ``{glue:text}`` role (its text is the Unicode form,
+    readable in HTML and in a notebook alike). See :func:`scientific`.
+    """
+
+    value: float
+    digits: int = 2
+
+    def _parts(self) -> tuple[str, int | None]:
+        if self.value == 0 or not np.isfinite(self.value) or 1e-2 <= abs(self.value) < 1e3:
+            return f"{self.value:.{self.digits}g}", None
+        mantissa, exponent = f"{self.value:.{self.digits - 1}e}".split("e")
+        return mantissa, int(exponent)
+
+    def latex(self) -> str:
+        """The number as LaTeX, e.g. ``4.5 \\times 10^{-5}`` (plain digits when 0.01-1000)."""
+        mantissa, exponent = self._parts()
+        return mantissa if exponent is None else rf"{mantissa} \times 10^{{{exponent}}}"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __repr__(self) -> str:
+        mantissa, exponent = self._parts()
+        if exponent is None:
+            return mantissa
+        return f"{mantissa} \u00d7 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+    __str__ = __repr__
+
+
+def scientific(value: float, digits: int = 2) -> Scientific:
+    """Wrap a number so that its glued text reads ``m × 10ⁿ`` with ``digits`` digits.
+
+    Examples
+    --------
+    >>> print(scientific(-4.5399e-05).latex())
+    -4.5 \\times 10^{-5}
+    >>> scientific(0.25).latex(), scientific(0.0).latex()
+    ('0.25', '0')
+    >>> print(scientific(2.2e-16, 1))
+    2 × 10⁻¹⁶
+    """
+    return Scientific(float(value), int(digits))
+
+
+# -- The executed notebook offered for download ---------------------------------------------
+# A page's executed notebook still holds MyST: {glue:text} roles, {ref}/{eq}/{numref}
+# cross-references and ```{directive} fences, which plain Jupyter shows as raw text. The
+# download is rewritten into plain Markdown: glued values pasted in (formatted as the page
+# shows them), references replaced by their titles or numbers, directives by a bold heading.
+ROLE = re.compile(r"\{(?P<role>[A-Za-z][\w:.-]*)\}`(?P<content>[^`]*)`")
+_FENCE = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}[ \t]*(?P<arg>.*)$", re.MULTILINE
+)
+_OPTION = re.compile(r"^:[\w-]+:.*$")
+_TARGET = re.compile(r"^\([\w:.-]+\)=\s*$", re.MULTILINE)
+_EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<label>[^<>]+)>$", re.DOTALL)
+
+
+def _glued_text(data: Mapping[str, Any], fmt: str) -> str:
+    text = str(data.get("text/plain", ""))
+    if not fmt:
+        return text.strip("'\"")
+    try:
+        return format(ast.literal_eval(text), fmt)
+    except (SyntaxError, TypeError, ValueError):
+        return text.strip("'\"")
+
+
+def _resolve_role(
+    role: str,
+    content: str,
+    glued: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str],
+) -> str:
+    explicit = _EXPLICIT.match(content)
+    text, target = (explicit["text"], explicit["label"]) if explicit else ("", content)
+    if role in {"glue", "glue:text", "glue:any"}:
+        key, _, fmt = content.partition(":")
+        return _glued_text(glued[key], fmt) if key in glued else content
+    if role == "glue:md":
+        return str(glued.get(content, {}).get("text/markdown", content)).strip()
+    if role == "glue:math":
+        latex = str(glued.get(content, {}).get("text/latex", content)).strip().strip("$")
+        return f"${latex}$"
+    if role == "eq":
+        return f"({labels[target]})" if target in labels else text or target
+    if role == "math":
+        return f"${content}$"
+    if role in {"ref", "numref", "doc"}:
+        return text or labels.get(target, target)
+    if role.startswith("py:"):  # {py:func}`lrbook.sigmoid` -> `lrbook.sigmoid`
+        return f"`{text or target.lstrip('~')}`"
+    return f"`{content}`"
+
+
+def _closes(line: str, fence: str) -> bool:
+    """Whether ``line`` closes a directive opened with ``fence`` (same character, as long)."""
+    stripped = line.strip()
+    return len(stripped) >= len(fence) and set(stripped) == {fence[0]}
+
+
+def _resolve_markdown(
+    source: str,
+    glued: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str],
+    attachments: dict[str, Any],
+) -> str:
+    lines = source.splitlines()
+    out: list[str] = []
+    open_fences: list[tuple[str, str]] = []  # (fence, what to write when it closes)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if open_fences and _closes(line, open_fences[-1][0]):
+            closing = open_fences.pop()[1]
+            if closing:
+                out.append(closing)
+            continue
+        match = _FENCE.match(line)
+        if not match:
+            out.append(line)
+            continue
+        name, arg = match["name"], match["arg"].strip()
+        options: dict[str, str] = {}
+        while i < len(lines) and _OPTION.match(lines[i]):
+            key, _, value = lines[i][1:].partition(":")
+            options[key] = value.strip()
+            i += 1
+        closing = ""
+        data = glued.get(arg, {})
+        if name == "glue:math":
+            latex = str(data.get("text/latex", arg)).strip().strip("$")
+            out.append(f"$$\n{latex}\n$$")
+        elif name == "glue:figure" and "image/png" in data:
+            attachments[f"{arg}.png"] = {"image/png": data["image/png"]}
+            out.append(f"![{options.get('alt', arg)}](attachment:{arg}.png)")
+        elif name == "math":
+            out.append("$$")
+            closing = "$$"
+        elif name == "solution-start":
+            out.append("**Solution**")
+        elif name == "admonition":
+            out.append(f"**{arg}**")
+        elif name != "solution-end":
+            title = name.split(":")[-1].capitalize()
+            out.append(f"**{title}: {arg}**" if arg else f"**{title}**")
+        open_fences.append((match["fence"], closing))
+    text = _TARGET.sub("", "\n".join(out))
+    return ROLE.sub(lambda m: _resolve_role(m["role"], m["content"], glued, labels), text)
+
+
+def notebook_for_download(
+    notebook: Mapping[str, Any],
+    glued: Mapping[str, Mapping[str, Any]],
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Rewrite an executed MyST notebook so that plain Jupyter shows it as the page does.
+
+    Parameters
+    ----------
+    notebook : mapping
+        The executed notebook as nbformat JSON (``jupyter_execute/<page>.ipynb``).
+    glued : mapping str -> mapping
+        The page's glued outputs, key -> MIME bundle (``text/plain``, ``text/latex``,
+        ``image/png``), as in ``jupyter_execute/<page>.glue.json``.
+    labels : mapping str -> str, optional
+        Cross-reference target -> what the page shows for it (a section title, an
+        equation or figure number).
+
+    Returns
+    -------
+    dict
+        A new notebook: Markdown cells without MyST roles or directives (glued values
+        pasted in, glued figures as cell attachments), code cells unchanged.
+
+    Examples
+    --------
+    >>> nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+    ...        "source": "The loss is {glue:text}`loss:.2f`, see {ref}`ch-sgd`."}]}
+    >>> out = notebook_for_download(nb, {"loss": {"text/plain": "0.6931"}},
+    ...                             {"ch-sgd": "Stochastic gradient descent"})
+    >>> out["cells"][0]["source"]
+    'The loss is 0.69, see Stochastic gradient descent.'
+    """
+    result = copy.deepcopy(dict(notebook))
+    for cell in result.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell["source"]
+        source = "".join(source) if isinstance(source, list) else source
+        attachments: dict[str, Any] = {}
+        cell["source"] = _resolve_markdown(source, glued, labels or {}, attachments)
+        if attachments:
+            cell["attachments"] = attachments
+    return result
+
+
+def unresolved_myst(notebook: Mapping[str, Any]) -> list[str]:
+    """MyST roles and directive fences left in a notebook's Markdown cells.
+
+    Examples
+    --------
+    >>> unresolved_myst({"cells": [{"cell_type": "markdown", "source": "see {eq}`e1`"}]})
+    ['{eq}`e1`']
+    """
+    found = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            source = cell["source"]
+            source = "".join(source) if isinstance(source, list) else source
+            found += [m.group(0) for m in ROLE.finditer(source)]
+            found += [m.group(0) for m in _FENCE.finditer(source)]
+    return found

@@ -1,4 +1,4 @@
-"""Recompute glued values of book/preface.md (see tests/test_book.py)."""
+"""Recompute glued values of book/about.md (see tests/test_book.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _bce_gradient_math() -> object:
 
 
 CHECKS = {
-    "preface_eq_bce_gradient": _bce_gradient_math,  # compared through repr (its LaTeX)
-    "preface_bce_dz_neg": _bce_dz_neg,
-    "preface_version": _version,
+    "about_eq_bce_gradient": _bce_gradient_math,  # compared through repr (its LaTeX)
+    "about_bce_dz_neg": _bce_dz_neg,
+    "about_version": _version,
 }
