@@ -111,8 +111,10 @@ def claims_made() -> list[Claim]:
     return list(_CLAIMS)
 
 
-def glue(name: str, value: Any) -> None:
-    """Glue ``value`` under ``name`` for ``{glue:text}`` / ``{glue:math}`` roles, not shown.
+def glue(name: str, value: Any, *, display: bool = False) -> None:
+    """Glue ``value`` under ``name`` for ``{glue:text}`` / ``{glue:math}`` roles.
+
+    Not shown where it is glued unless ``display=True`` (myst-nb's ``glue`` signature).
 
     NumPy scalars are converted to Python numbers first: the ``repr`` of ``np.float64``
     under NumPy 2 (``np.float64(0.5)``) breaks format specs such as ``{glue:text}`name:.3f```.
@@ -126,7 +128,7 @@ def glue(name: str, value: Any) -> None:
         value = value.item()
     elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = int(value)
-    _glue(name, value, display=False)
+    _glue(name, value, display=display)
 
 
 _SUPERSCRIPT = str.maketrans(
