@@ -163,3 +163,40 @@ def test_refuses_weights_that_are_not_counts():
     model = LogisticRegression(alpha=0.0, tol=1e-8).fit(X, y, sample_weight=w)
     with pytest.raises(ValueError, match="sample_weight must hold whole numbers"):
         inference.standard_errors(model, X, y, sample_weight=w)
+
+
+# ------------------------------------------------------------ the Fisher derivation
+def test_fisher_information_derivation_verifies_every_step():
+    pytest.importorskip("sympy")
+    from lrbook.symbolic_inference import fisher_information_derivation
+
+    d = fisher_information_derivation()
+    report = d.verify()
+    assert report.ok
+    assert report.name == "fisher"
+    assert len(report.methods) == 6
+    labels = [label for label, _ in report.methods]
+    assert any("Hessian of the summed negative log-likelihood" in lab for lab in labels)
+    assert any("information equality" in lab for lab in labels)
+    assert any("Fisher" in lab for lab in labels)
+    assert all(how for _, how in report.methods)
+    assert "6 steps verified" in str(report)
+    tex = d.latex()
+    assert r"X^\top S X" in tex
+    assert r"\mathcal{I}^{-1}" in tex
+
+
+def test_fisher_information_derivation_rejects_a_wrong_covariance():
+    sympy = pytest.importorskip("sympy")
+    from lrbook.symbolic import DerivationError, Tex
+    from lrbook.symbolic_inference import fisher_information_derivation
+
+    d = fisher_information_derivation()
+    # the score's covariance is X^T S X, not twice it
+    bad = d.replace_step("score_covariance", rhs=2 * Tex(r"X^\top S X"))
+    with pytest.raises(DerivationError, match="step 3"):
+        bad.verify()
+    # the Hessian does depend on the weights: claiming it is zero fails
+    bad = d.replace_step("hessian", rhs=sympy.zeros(2, 2))
+    with pytest.raises(DerivationError, match="step 0"):
+        bad.verify()
