@@ -58,7 +58,15 @@ MAX_CONDITION = 1e10
 
 
 class InferenceError(ValueError):
-    """Standard errors do not exist or cannot be trusted for this model and data; says why."""
+    """Standard errors do not exist or cannot be trusted for this model and data; says why.
+
+    A ``ValueError``, so code that catches invalid arguments catches it too.
+
+    Examples
+    --------
+    >>> issubclass(InferenceError, ValueError)
+    True
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -274,6 +282,18 @@ class SummaryTable:
     columns : list of str
         ``coef, std err, z, P>|z|`` and the interval's two bounds.
     values : ndarray of shape (n_params, 6)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> values = np.array([[1.0, 0.5], [2.0, 0.25]])
+    >>> t = SummaryTable(["intercept", "x1"], ["coef", "std err"], values)
+    >>> t["std err"]
+    array([0.5 , 0.25])
+    >>> print(t)
+                    coef    std err
+    intercept          1        0.5
+    x1                 2       0.25
     """
 
     index: list[str]
