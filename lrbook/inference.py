@@ -21,11 +21,11 @@ converged, fitted on other data, fitted on linearly separable data (no optimum
 exists), or whose information matrix is singular or ill-conditioned.
 
 Only NumPy and the standard library are used (``math.erfc`` for p-values,
-:class:`statistics.NormalDist` for the interval's quantile); pandas is
+``statistics.NormalDist`` for the interval's quantile); pandas is
 imported only to return a DataFrame.
 
-Examples
---------
+For example, on the course's data:
+
 >>> from lrbook import LogisticRegression
 >>> from lrbook.datasets import load_breast_cancer_original
 >>> from lrbook.inference import standard_errors

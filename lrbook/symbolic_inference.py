@@ -8,8 +8,8 @@ A self-contained derivation written only with public names of
 
 This module imports SymPy; ``import lrbook`` never imports it.
 
-Examples
---------
+For example:
+
 >>> from lrbook.symbolic_inference import fisher_information_derivation
 >>> d = fisher_information_derivation()
 >>> d.step("fisher").rel  # d.verify() proves every step (about 10 s)
