@@ -100,10 +100,7 @@ def fisher_information_derivation() -> Derivation:
     E_score = Tex(r"\mathbb{E}_{\mathbf y}\!\left[\nabla L\right]")
     E_outer = Tex(r"\mathbb{E}_{\mathbf y}\!\left[\nabla L\, \nabla L^\top\right]")
     E_hess = Tex(r"\mathcal{I} = \mathbb{E}_{\mathbf y}\!\left[\nabla^2 L\right]")
-    cov = Tex(
-        r"\operatorname{Cov}\!\left(\mathcal{I}^{-1} \nabla L\right)"
-        r" = \mathcal{I}^{-1}\, \mathbb{E}\!\left[\nabla L\, \nabla L^\top\right] \mathcal{I}^{-1}"
-    )
+    cov = Tex(r"\operatorname{Cov}\!\left(\mathcal{I}^{-1} \nabla L\right)")
     zero_v = sp.ImmutableMatrix([0] * d)
     defs: dict[Any, Any] = {
         H: hessian(ys),
@@ -120,48 +117,45 @@ def fisher_information_derivation() -> Derivation:
     outer = sp.ImmutableMatrix(
         sp.Add(*[prob(c) * score(c) * score(c).T for c in configs], evaluate=False)
     )
-    defs[cov] = XSX.inv() * outer * XSX.inv()
+    defs[cov] = XSX.inv() * outer * XSX.inv()  # Cov(A g) = A E[g g^T] A^T, E[g] = 0
     no_label_cases = tuple(
         {dH_dy: sp.ImmutableMatrix(d, d, lambda j, k, i=i: sp.Derivative(hessian(ys)[j, k], ys[i]))}
         for i in range(n)
     )
     steps = [
         claim(
-            r"Hessian of the summed negative log-likelihood, "
-            r"$S = \operatorname{diag}(\sigma(z_i)(1 - \sigma(z_i)))$",
+            r"Hessian of the summed NLL, $S = \operatorname{diag}(\sigma_i (1 - \sigma_i))$",
             H,
             XSX_t,
             tag="hessian",
         ),
         claim(
-            r"no label appears in it (every $i$): observed information $= X^\top S X$",
+            r"no label in it (every $i$)",
             dH_dy,
             sp.zeros(d, d),
             given=no_label_cases,
             tag="no_labels",
         ),
         claim(
-            r"labels from the model, $y_i \sim \mathrm{Bernoulli}(\sigma(z_i))$: "
-            r"the score has mean zero",
+            r"$y_i \sim \mathrm{Bernoulli}(\sigma_i)$: the score has mean 0",
             E_score,
             zero_v,
             tag="score_mean",
         ),
         claim(
-            r"the score's covariance is the information (information equality)",
+            r"information equality",
             E_outer,
             XSX_t,
             tag="score_covariance",
         ),
         claim(
-            r"expected (Fisher) information $=$ observed information",
+            r"Fisher information $=$ observed information",
             E_hess,
             XSX_t,
             tag="fisher",
         ),
         claim(
-            r"one Newton step from the truth, $\hat{\mathbf w} - \mathbf w \approx "
-            r"-\mathcal{I}^{-1} \nabla L$: covariance $(X^\top S X)^{-1}$",
+            r"covariance of one Newton step $-\mathcal{I}^{-1} \nabla L$ from the truth",
             cov,
             info_inv,
             tag="covariance",
