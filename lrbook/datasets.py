@@ -1,8 +1,9 @@
 """Real data sets (from the files scikit-learn ships) and seeded toy data for the book.
 
-Nothing here touches the network: the two real data sets are the copies of the
+Nothing here touches the network: two real data sets are the copies of the
 Wisconsin diagnostic breast cancer data (569 x 30) and of Fisher's iris data
-(150 x 4) that are installed with scikit-learn.  The toy generators are seeded
+(150 x 4) that are installed with scikit-learn; the third, the original
+Wisconsin breast cancer data (699 x 9), ships inside lrbook (``lrbook/data``).  The toy generators are seeded
 (``random_state``) so every figure and every number in the book is reproducible.
 
 scikit-learn is imported lazily inside the functions that need it, so
@@ -12,6 +13,8 @@ Contents
 --------
 load_breast_cancer, load_iris
     Real data as float64 arrays plus feature and class names.
+load_breast_cancer_original
+    The course's data (699 x 9, shipped inside lrbook as package data).
 standardize
     Standardise with the *training* mean and standard deviation.
 make_linear, make_blobs, make_xor, make_moons
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "load_breast_cancer",
+    "load_breast_cancer_original",
     "load_iris",
     "make_blobs",
     "make_linear",
@@ -367,6 +371,157 @@ def load_iris(
         feature_names=feature_names,
         target_names=target_names,
         DESCR=desc + f". {X.shape[0]} samples x {X.shape[1]} features.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# the original Wisconsin data (package data)
+# ---------------------------------------------------------------------------
+_ORIGINAL_FILE = "breast-cancer-wisconsin.data"
+_ORIGINAL_FEATURES = (
+    "clump_thickness",
+    "uniformity_of_cell_size",
+    "uniformity_of_cell_shape",
+    "marginal_adhesion",
+    "single_epithelial_cell_size",
+    "bare_nuclei",
+    "bland_chromatin",
+    "normal_nucleoli",
+    "mitoses",
+)
+_MISSING_CHOICES = ("median", "keep", "drop")
+
+
+def _read_original() -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
+    """Parse the raw file shipped in ``lrbook/data``: ids, features (NaN for ``?``), classes."""
+    from importlib import resources
+
+    text = resources.files("lrbook").joinpath("data", _ORIGINAL_FILE).read_text("ascii")
+    ids, rows, classes = [], [], []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.strip().split(",")
+        if len(fields) != 11:  # pragma: no cover - the shipped file is fixed
+            raise ValueError(f"{_ORIGINAL_FILE} line {lineno}: expected 11 fields, got {line!r}")
+        ids.append(int(fields[0]))
+        rows.append([np.nan if f == "?" else float(f) for f in fields[1:10]])
+        classes.append(int(fields[10]))
+    return np.array(ids), np.array(rows, dtype=np.float64), np.array(classes)
+
+
+def load_breast_cancer_original(
+    *, missing: str = "median", return_X_y: bool = False, as_frame: bool = False
+) -> Any:
+    """The *original* Wisconsin breast cancer data (699 samples, 9 scores 1-10, 2 classes).
+
+    This is the data set of the course material the book grew from (Wolberg &
+    Mangasarian 1990, UCI; CC BY 4.0), read from the unmodified copy shipped
+    inside lrbook (``lrbook/data/breast-cancer-wisconsin.data``, no download).
+    It is *not* scikit-learn's 569 x 30 diagnostic set of
+    :func:`load_breast_cancer`: the features are nine cytology scores from 1 to
+    10 and the label coding is the other way round.
+
+    The cleaning, applied in this order:
+
+    1. the first column (the sample code number, an id, repeated for some
+       patients) is dropped from ``data`` and kept as ``sample_ids``;
+    2. the 16 values written ``?`` (all in ``bare_nuclei``) become missing;
+       ``missing`` says what happens to them (by default each is replaced by
+       the median of the non-missing values of its column);
+    3. the classes ``2 = benign`` and ``4 = malignant`` become ``0`` and ``1``:
+       **malignant = 1** (458 benign, 241 malignant).
+
+    Parameters
+    ----------
+    missing : {"median", "keep", "drop"}, default="median"
+        ``"median"``: replace each missing value by its column's median over the
+        observed values (the course's choice).  ``"keep"``: leave NaN in place.
+        ``"drop"``: drop the 16 incomplete rows (683 remain).
+    return_X_y : bool, default=False
+        If True return ``(X, y)`` instead of a Bunch.
+    as_frame : bool, default=False
+        If True, ``data`` is a pandas DataFrame with named columns and
+        ``target`` a Series (pandas is imported only then).
+
+    Returns
+    -------
+    data : sklearn.utils.Bunch
+        ``data`` (n, 9) float64, ``target`` (n,) int64 with malignant = 1,
+        ``feature_names`` (9,), ``target_names`` ``["benign", "malignant"]``,
+        ``sample_ids`` (n,) int64, ``missing_mask`` (699, 9) bool (where the
+        raw file had ``?``, before any row was dropped), ``n_missing`` int (16),
+        ``medians`` (9,) float64 (column medians over observed values),
+        ``frame`` (DataFrame of data and target, or None), ``DESCR`` str.
+    (X, y) : tuple
+        If ``return_X_y`` is True (ndarrays, or DataFrame and Series with
+        ``as_frame``).
+
+    Raises
+    ------
+    ValueError
+        If ``missing`` is not one of the three choices.
+
+    Examples
+    --------
+    >>> from lrbook.datasets import load_breast_cancer_original
+    >>> d = load_breast_cancer_original()
+    >>> d.data.shape, d.n_missing, d.target_names.tolist()
+    ((699, 9), 16, ['benign', 'malignant'])
+    >>> d.feature_names[d.missing_mask.any(axis=0)].tolist()
+    ['bare_nuclei']
+    >>> d.target.sum().item(), float(d.medians[5])  # 241 malignant; median bare nuclei
+    (241, 1.0)
+    >>> load_breast_cancer_original(missing="drop", return_X_y=True)[0].shape
+    (683, 9)
+    """
+    if missing not in _MISSING_CHOICES:
+        raise ValueError(
+            f"missing must be one of {list(_MISSING_CHOICES)}, got missing={missing!r}; "
+            'use "median" to impute, "keep" for NaN or "drop" to remove the rows'
+        )
+    ids, X, classes = _read_original()
+    mask = np.isnan(X)
+    medians = np.nanmedian(X, axis=0)
+    y = (classes == 4).astype(np.int64)  # 2 = benign -> 0, 4 = malignant -> 1
+    if missing == "median":
+        X = np.where(mask, medians, X)
+    elif missing == "drop":
+        keep = ~mask.any(axis=1)
+        ids, X, y = ids[keep], X[keep], y[keep]
+    feature_names = np.asarray(_ORIGINAL_FEATURES, dtype=str)
+    frame = None
+    data: Any = X
+    target: Any = y
+    if as_frame:
+        import pandas as pd
+
+        data = pd.DataFrame(X, columns=list(feature_names), index=pd.Index(ids, name="sample_id"))
+        target = pd.Series(y, index=data.index, name="malignant")
+        frame = data.assign(malignant=target)
+    if return_X_y:
+        return data, target
+    return _bunch(
+        data=data,
+        target=target,
+        frame=frame,
+        feature_names=feature_names,
+        target_names=np.asarray(["benign", "malignant"], dtype=str),
+        sample_ids=ids,
+        missing_mask=mask,
+        n_missing=int(mask.sum()),
+        medians=medians,
+        DESCR=(
+            f"Wisconsin breast cancer (original), {X.shape[0]} samples x 9 cytology scores "
+            "(1-10); target 1 = malignant, 0 = benign. The raw file has "
+            f"{int(mask.sum())} missing values ('?', all in bare_nuclei); "
+            + {
+                "median": "each was replaced by its column median.",
+                "keep": "they are NaN here.",
+                "drop": "their rows were dropped.",
+            }[missing]
+            + " Source: UCI, Wolberg & Mangasarian, PNAS 87 (1990) 9193-9196; CC BY 4.0."
+        ),
     )
 
 

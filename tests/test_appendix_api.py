@@ -13,6 +13,7 @@ MODULES = [
     "losses",
     "gradcheck",
     "exercises",
+    "inference",
     "optim",
     "models",
     "datasets",

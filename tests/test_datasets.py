@@ -213,3 +213,85 @@ def test_train_test_split_is_sklearns():
     assert len(ours) == 4
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------- original Wisconsin data
+def test_original_breast_cancer_shape_missing_and_labels():
+    d = datasets.load_breast_cancer_original()
+    assert d.data.shape == (699, 9)
+    assert d.data.dtype == np.float64
+    assert d.n_missing == 16
+    assert d.missing_mask.shape == (699, 9)
+    # all 16 question marks sit in the bare nuclei column, one per incomplete row
+    assert d.missing_mask.sum(axis=0).tolist() == [0, 0, 0, 0, 0, 16, 0, 0, 0]
+    assert d.missing_mask.any(axis=1).sum() == 16
+    assert np.bincount(d.target).tolist() == [458, 241]  # benign 0, malignant 1
+    assert d.target_names.tolist() == ["benign", "malignant"]
+    assert np.isfinite(d.data).all()
+    assert d.data.min() == 1.0
+    assert d.data.max() == 10.0
+    assert "699" in d.DESCR
+    assert "malignant" in d.DESCR
+
+
+def test_original_breast_cancer_reads_the_raw_file_faithfully():
+    from importlib import resources
+
+    raw = resources.files("lrbook").joinpath("data", "breast-cancer-wisconsin.data")
+    lines = raw.read_text("ascii").split()
+    assert len(lines) == 699
+    d = datasets.load_breast_cancer_original(missing="keep")
+    for i in (0, 23, 698):  # row 23 is the first with a '?'
+        fields = lines[i].split(",")
+        assert d.sample_ids[i] == int(fields[0])
+        assert d.target[i] == {"2": 0, "4": 1}[fields[10]]
+        for j, f in enumerate(fields[1:10]):
+            if f == "?":
+                assert np.isnan(d.data[i, j])
+            else:
+                assert d.data[i, j] == float(f)
+    assert np.isnan(d.data[23, 5])
+
+
+def test_original_breast_cancer_median_imputation_uses_observed_medians():
+    kept = datasets.load_breast_cancer_original(missing="keep")
+    filled = datasets.load_breast_cancer_original()
+    observed = kept.data[~kept.missing_mask[:, 5], 5]
+    assert filled.medians[5] == np.median(observed)
+    np.testing.assert_array_equal(filled.data[kept.missing_mask[:, 5], 5], np.median(observed))
+    np.testing.assert_array_equal(filled.medians, np.nanmedian(kept.data, axis=0))
+    # every other entry is untouched
+    np.testing.assert_array_equal(filled.data[~kept.missing_mask], kept.data[~kept.missing_mask])
+
+
+def test_original_breast_cancer_drop_and_return_X_y():
+    X, y = datasets.load_breast_cancer_original(missing="drop", return_X_y=True)
+    assert X.shape == (683, 9)
+    assert y.shape == (683,)
+    assert np.isfinite(X).all()
+
+
+def test_original_breast_cancer_as_frame():
+    pd = pytest.importorskip("pandas")
+    d = datasets.load_breast_cancer_original(as_frame=True)
+    assert isinstance(d.data, pd.DataFrame)
+    assert list(d.data.columns) == d.feature_names.tolist()
+    assert d.frame.shape == (699, 10)
+    assert d.target.name == "malignant"
+    X, y = datasets.load_breast_cancer_original(as_frame=True, return_X_y=True)
+    np.testing.assert_array_equal(X.to_numpy(), datasets.load_breast_cancer_original().data)
+    assert int(y.sum()) == 241
+
+
+def test_original_breast_cancer_rejects_unknown_missing_policy():
+    with pytest.raises(ValueError, match=r"missing must be one of .*got missing='mean'"):
+        datasets.load_breast_cancer_original(missing="mean")
+
+
+def test_importing_datasets_does_not_import_pandas():
+    import subprocess
+    import sys
+
+    code = "import sys, lrbook.datasets; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

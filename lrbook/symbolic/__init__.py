@@ -57,6 +57,7 @@ from lrbook.symbolic.derivations import (
     bernoulli_nll_derivation,
     convexity_derivation,
     finite_difference_derivation,
+    fisher_information_derivation,
     get_derivation,
     linear_regression_derivation,
     mlp_sigmoid_derivation,
@@ -73,7 +74,6 @@ from lrbook.symbolic.derivations import (
 from lrbook.symbolic.derivations._symbols import Y, Z, a, back, delta_jc, p_c, p_j, y, z  # noqa: F401
 
 # Public, but outside __all__ until book/appendix_b_api.md documents it.
-from lrbook.symbolic.derivations.newton import fisher_information_derivation  # noqa: F401
 from lrbook.symbolic.functions import (
     Tex,
     expand_components,
@@ -108,6 +108,7 @@ __all__ = [
     "expand_components",
     "expm1",
     "finite_difference_derivation",
+    "fisher_information_derivation",
     "get_derivation",
     "kernel_reference",
     "linear_regression_derivation",

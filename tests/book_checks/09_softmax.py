@@ -82,7 +82,44 @@ def _ce_dz_math() -> Any:
     return d.math(list(range(d.index("dL_dp") + 1, d.index("ce_dz") + 1)))
 
 
+def _four_features(which: str) -> float:
+    import warnings
+
+    import numpy as np
+
+    import lrbook
+    from lrbook import datasets, losses, models
+
+    X, y = datasets.load_iris(return_X_y=True)
+    X4 = datasets.standardize(X)
+    n, K = X4.shape[0], 3
+    Y = np.zeros((n, K))
+    Y[np.arange(n), y] = 1.0
+    alpha = 1e-3
+    if which == "newton":
+        m = models.SoftmaxRegression(solver="newton", alpha=alpha, tol=1e-10).fit(X4, y)
+        params = np.vstack([m.intercept_, m.coef_.T])
+        return float(losses.softmax_loss_grad(params, X4, Y, alpha=alpha)[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = lrbook.sgd(
+            lambda p, idx: losses.softmax_loss_grad(p, X4[idx], Y[idx], alpha=alpha),
+            np.zeros((5, K)),
+            n,
+            batch_size=16,
+            learning_rate=0.5,
+            max_iter=100,
+            tol=0.0,
+            n_iter_no_change=100,
+            random_state=0,
+        )
+    return float(losses.softmax_loss_grad(res.x, X4, Y, alpha=alpha if which == "sgd" else 0.0)[0])
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "sgd4-obj": lambda: _four_features("sgd"),
+    "sgd4-ce": lambda: _four_features("sgd-ce"),
+    "newton4-obj": lambda: _four_features("newton"),
     "eq-ce-dz": _ce_dz_math,  # compared through repr (its LaTeX)
     "ce-dz-dominant": _ce_dz_dominant,
     "iris-n": lambda: 150,

@@ -66,7 +66,65 @@ def _math_eq_mlp_softmax_deltas() -> object:
     return S.mlp_softmax_derivation().math()
 
 
+def _symmetric_start(which: str) -> float:
+    import numpy as np
+
+    from lrbook import datasets, losses
+
+    X, y = datasets.make_xor(200, noise=0.1, random_state=0)
+    h = 4
+    rng = np.random.default_rng(2)
+    if which == "sym":
+        p = {
+            "W1": np.tile(rng.normal(size=(2, 1)), (1, h)),
+            "b1": np.zeros(h),
+            "W2": np.full((h, 1), 0.1),
+            "b2": np.zeros(1),
+        }
+    else:
+        p = losses.mlp_init(2, h, 1, random_state=0)
+    for _ in range(3000):
+        loss, grads = losses.mlp_loss_grad(p, X, y)
+        for k in p:
+            p[k] = p[k] - 2.0 * grads[k]
+    return float(loss)
+
+
+def _width_curve() -> tuple[list[int], list[float]]:
+    import warnings
+
+    from lrbook import datasets, models
+
+    X, y = datasets.make_moons(400, noise=0.35, random_state=1)
+    widths = [1, 2, 4, 16, 64]
+    acc = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for h in widths:
+            m = models.MLPClassifier(
+                hidden_units=h,
+                activation="tanh",
+                solver="gd",
+                learning_rate=0.5,
+                max_iter=10_000,
+                tol=1e-7,
+                alpha=0.0,
+                random_state=0,
+            ).fit(X[:50], y[:50])
+            acc.append(float(m.score(X[50:], y[50:])))
+    return widths, acc
+
+
+def _width_best() -> int:
+    widths, acc = _width_curve()
+    return widths[acc.index(max(acc))]
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "sym-loss": lambda: _symmetric_start("sym"),
+    "rand-loss": lambda: _symmetric_start("random"),
+    "width-best": _width_best,
+    "width-max-val": lambda: _width_curve()[1][-1],
     "eq-mlp-deltas": _math_eq_mlp_deltas,
     "eq-mlp-softmax-deltas": _math_eq_mlp_softmax_deltas,
     "mlp-n-params": lambda: 17,

@@ -106,7 +106,44 @@ def _hessian_math() -> Any:
     return symbolic.newton_derivation().math(["hessian", 1, 2, "psd"])
 
 
+def _validation_curve() -> tuple[Any, list[float], list[float]]:
+    import numpy as np
+
+    from lrbook import losses, models
+
+    X_tr, X_te, y_tr, y_te = _split()
+    alphas = np.logspace(-5, 1, 13)
+    train, test = [], []
+    for a in alphas:
+        m = models.LogisticRegression(alpha=a, tol=1e-8, max_iter=200).fit(X_tr, y_tr)
+        p = np.concatenate([m.intercept_, m.coef_[0]])
+        train.append(float(losses.logistic_loss_grad(p, X_tr, y_tr)[0]))
+        test.append(float(losses.logistic_loss_grad(p, X_te, y_te)[0]))
+    return alphas, train, test
+
+
+def _learning_curve_last_gap() -> float:
+    import numpy as np
+
+    from lrbook import losses, models
+
+    alphas, _, test = _validation_curve()
+    best = float(alphas[int(np.argmin(test))])
+    X_tr, X_te, y_tr, y_te = _split()
+    m = models.LogisticRegression(alpha=best, tol=1e-8, max_iter=200).fit(X_tr, y_tr)
+    p = np.concatenate([m.intercept_, m.coef_[0]])
+    return float(
+        losses.logistic_loss_grad(p, X_te, y_te)[0] - losses.logistic_loss_grad(p, X_tr, y_tr)[0]
+    )
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    "vc-best-alpha": lambda: float(
+        _validation_curve()[0][_validation_curve()[2].index(min(_validation_curve()[2]))]
+    ),
+    "vc-small-test": lambda: _validation_curve()[2][0],
+    "vc-large-train": lambda: _validation_curve()[1][-1],
+    "lc-last-gap": _learning_curve_last_gap,
     "eq-logistic-hessian": _hessian_math,  # compared through repr (its LaTeX)
     "race-fstar": _fstar,
     "race-gd-iter": lambda: _iterations_to_target("gd"),
@@ -116,3 +153,7 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "weak-train-acc": lambda: _weak("train"),
     "weak-test-acc": lambda: _weak("test"),
 }
+
+# the last learning-curve fit sees the training rows in a shuffled order: same optimum,
+# reached to tol=1e-8, so the gap agrees to about that accuracy rather than bit for bit
+TOLERANCES: dict[str, tuple[float, float]] = {"lc-last-gap": (1e-6, 1e-9)}

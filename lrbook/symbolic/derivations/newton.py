@@ -177,7 +177,7 @@ def fisher_information_derivation() -> Derivation:
     :math:`(X^\top S X)^{-1}` estimates the covariance of the coefficients (their
     standard errors are the square roots of its diagonal).  Proved on n = 3 samples,
     d = 2 features, the expectation as an explicit sum over the 2**3 label patterns.
-    Tags: ``hessian``, ``label_free``, ``expected_score``, ``fisher``,
+    Tags: ``hessian``, ``label_free``, ``expected_score``, ``score_covariance``, ``fisher``,
     ``fisher_information``, ``psd``, ``covariance``.
 
     Examples
@@ -186,7 +186,7 @@ def fisher_information_derivation() -> Derivation:
     >>> d.step("fisher_information").rhs
     X^\top S X
     >>> str(d.verify()).splitlines()[0]
-    'fisher_information: 10 steps verified'
+    'fisher_information: 11 steps verified'
     """
     n, d = 3, 2
     sample = _logistic_sample(n, d)
@@ -213,6 +213,9 @@ def fisher_information_derivation() -> Derivation:
     e_score = Tex(r"\mathbb{E}_{\mathbf{y}}\left[\nabla \ell(\mathbf{w})\right]")
     info = Tex(r"\mathcal{I}(\mathbf{w})")
     e_hess = Tex(r"\mathbb{E}_{\mathbf{y}}\left[\nabla^2 \ell(\mathbf{w})\right]")
+    e_outer = Tex(
+        r"\mathbb{E}_{\mathbf{y}}\left[\nabla \ell(\mathbf{w})\, \nabla \ell(\mathbf{w})^\top\right]"
+    )
     cov = Tex(r"\operatorname{Cov}(\hat{\mathbf{w}})")
     cov_v = Tex(r"\left(X^\top S X\right)^{-1}")
     fisher = expectation(hess)
@@ -229,6 +232,7 @@ def fisher_information_derivation() -> Derivation:
         zero_matrix: sp.zeros(d, d),
         zero_vector: sp.zeros(d, 1),
         e_score: expectation(score),
+        e_outer: expectation(score * score.T),
         info: fisher,
         e_hess: fisher,
         cov: _inverse(fisher),
@@ -255,6 +259,12 @@ def fisher_information_derivation() -> Derivation:
             e_score,
             zero_vector,
             tag="expected_score",
+        ),
+        claim(
+            r"information equality: the score's covariance is the Hessian",
+            e_outer,
+            XSX,
+            tag="score_covariance",
         ),
         claim(
             r"Fisher information: the expected Hessian, $y_i \sim "
