@@ -357,9 +357,7 @@ class LinearObjective:
         H /= self.n
         H = H.transpose(0, 2, 1, 3).reshape(p * Kc, p * Kc)
         H = 0.5 * (H + H.T)  # exactly symmetric (the Gram products are only up to rounding)
-        diag = np.arange(fi * Kc, p * Kc)
-        H[diag, diag] += self.alpha
-        return H
+        return add_ridge(H, self.alpha, fi, Kc)
 
     def newton_hess(self, params: FloatArray) -> FloatArray:
         """:meth:`hess` made invertible along the softmax gauge directions, for Newton.
@@ -374,13 +372,32 @@ class LinearObjective:
         H = self.hess(params)
         if not self.family.redundant_last:
             return H
-        Kc = self.K
-        gauge_rows = (
-            range(self.d + self.fit_intercept) if self.alpha == 0 else range(self.fit_intercept)
-        )
-        for j in gauge_rows:
-            H[j * Kc : (j + 1) * Kc, j * Kc : (j + 1) * Kc] += 1.0 / Kc
-        return H
+        return fix_gauge(H, self.alpha, self.fit_intercept, self.K)
+
+
+def add_ridge(H: FloatArray, alpha: float, fit_intercept: bool, n_outputs: int) -> FloatArray:
+    """``H`` plus ``alpha`` on the diagonal of the penalised (non-intercept) parameters.
+
+    ``H`` is the Hessian of the mean loss for C-order flattened params of shape
+    ``(p, n_outputs)`` (or ``(p,)``); the intercept row is never penalised.
+    """
+    diag = np.arange(fit_intercept * n_outputs, H.shape[0])
+    H[diag, diag] += alpha
+    return H
+
+
+def fix_gauge(H: FloatArray, alpha: float, fit_intercept: bool, n_classes: int) -> FloatArray:
+    """Softmax Hessian made invertible along the gauge directions (see ``newton_hess``).
+
+    Adds ``1/K`` times the all-ones ``K x K`` block on each unpenalised row (every row
+    when ``alpha == 0``, else the intercept row): the projector onto directions in
+    which the softmax loss is constant, so the Newton step elsewhere is unchanged.
+    """
+    Kc = n_classes
+    n_rows = H.shape[0] // Kc
+    for j in range(n_rows if alpha == 0 else int(fit_intercept)):
+        H[j * Kc : (j + 1) * Kc, j * Kc : (j + 1) * Kc] += 1.0 / Kc
+    return H
 
 
 # ============================================================================ network

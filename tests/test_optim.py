@@ -472,12 +472,43 @@ def test_gd_oscillating_step_is_divergence_not_a_fit():
             lambda x: (float(x @ x), 2 * x),
             np.ones(1),
             learning_rate=1.05,
-            max_iter=1000,
+            max_iter=200,  # patience max(10, 200 // 20) = 10 iterations
             callback=seen.append,
         )
     assert "learning_rate=1.05" in str(err.value)
     assert "standardise" in str(err.value)
     assert len(seen) == 9  # caught at the 10th iterate above the start, long before 1000x
+
+
+def test_gd_patience_above_the_start_grows_with_max_iter():
+    # the same oscillation with max_iter=2000 gets a patience of 100 iterations, so the
+    # explosion limit (1000x the start) catches it first
+    with pytest.raises(DivergenceError, match="exploded|exceeded|explod"):
+        gradient_descent(
+            lambda x: (float(x @ x), 2 * x), np.ones(1), learning_rate=1.05, max_iter=2000
+        )
+
+
+def test_gd_that_overshoots_for_a_while_and_then_settles_is_not_divergence():
+    # raw original breast-cancer scores, step 0.001 on the summed loss: the loss spends
+    # more than 10 iterations in a row above its start early on, then converges
+    from lrbook import datasets, losses
+
+    d = datasets.load_breast_cancer_original()
+    n = d.data.shape[0]
+    with pytest.warns(ConvergenceWarning, match="did not converge"):  # tol=0: a budget
+        res = gradient_descent(
+            lambda p: losses.logistic_loss_grad(p, d.data, d.target),
+            np.zeros(d.data.shape[1] + 1),
+            learning_rate=1e-3 * n,
+            max_iter=2000,
+            tol=0.0,
+        )
+    h = np.asarray(res.loss_history)
+    above = h > h[0]
+    longest = max(len(run) for run in "".join("1" if a else "0" for a in above).split("0"))
+    assert longest > 10
+    assert res.loss < 0.5 * h[0]
 
 
 def test_gd_short_run_that_ends_above_its_start_raises():
