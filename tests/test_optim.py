@@ -483,7 +483,7 @@ def test_gd_oscillating_step_is_divergence_not_a_fit():
 def test_gd_patience_above_the_start_grows_with_max_iter():
     # the same oscillation with max_iter=2000 gets a patience of 100 iterations, so the
     # explosion limit (1000x the start) catches it first
-    with pytest.raises(DivergenceError, match="exploded|exceeded|explod"):
+    with pytest.raises(DivergenceError, match="explod"):
         gradient_descent(
             lambda x: (float(x @ x), 2 * x), np.ones(1), learning_rate=1.05, max_iter=2000
         )
