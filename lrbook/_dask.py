@@ -57,9 +57,7 @@ def _import_dask() -> Any:
         import dask
         import dask.array
     except ImportError as err:  # pragma: no cover - the extra is installed in the tests
-        raise ImportError(
-            'Fitting on Dask arrays needs Dask: pip install "lrbook[dask]"'
-        ) from err
+        raise ImportError('Fitting on Dask arrays needs Dask: pip install "lrbook[dask]"') from err
     return dask
 
 
