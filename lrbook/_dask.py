@@ -29,7 +29,9 @@ from numpy.typing import NDArray
 __all__ = [
     "ChunkedData",
     "ChunkedObjective",
+    "DaskLinearObjective",
     "chunked_data",
+    "fit_linear_classifier",
     "is_dask_collection",
     "map_rows",
 ]
@@ -217,7 +219,12 @@ def _add_tuples(parts: Sequence[tuple[Any, ...]]) -> tuple[Any, ...]:
 
 
 def map_rows(
-    fn: Callable[[Any], Any], X: Any, *, n_outputs: int | None, dtype: Any = np.float64
+    fn: Callable[[Any], Any],
+    X: Any,
+    *,
+    n_outputs: int | None,
+    dtype: Any = np.float64,
+    n_features: tuple[int, str] | None = None,
 ) -> Any:
     """``fn`` applied lazily to every row chunk of the Dask array ``X``.
 
@@ -229,6 +236,8 @@ def map_rows(
     X : dask.array.Array of shape (n_samples, n_features)
     n_outputs : int or None
     dtype : dtype, default=float64
+    n_features : (int, str), optional
+        The number of columns ``X`` must have and the estimator's name for the message.
 
     Returns
     -------
@@ -238,6 +247,11 @@ def map_rows(
     if X.ndim != 2:
         raise ValueError(
             f"Expected a 2D array for X, got a {X.ndim}D Dask array of shape {X.shape}"
+        )
+    if n_features is not None and X.shape[1] != n_features[0]:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {n_features[1]} is expecting {n_features[0]} "
+            "features as input."
         )
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
@@ -249,3 +263,205 @@ def map_rows(
         dtype=dtype,
         meta=np.empty((0, 0), dtype=dtype),
     )
+
+
+# ============================================================================ linear models
+
+
+def _scan_chunk(xb: Any, yb: Any, sb: Any, estimator: str) -> tuple[Any, float]:
+    """Validate one chunk the way the NumPy path validates all rows; its labels and weight."""
+    from sklearn.utils import check_array
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from lrbook._validation import check_weights
+
+    check_array(xb, dtype=np.float64, estimator=estimator, input_name="X")
+    yb = np.asarray(yb)
+    check_classification_targets(yb)
+    sw = check_weights(sb, yb.shape[0], np.dtype(np.float64), allow_all_zero=True)
+    return np.unique(yb), float(yb.shape[0] if sw is None else np.sum(sw))
+
+
+def _linear_chunk(
+    params: FloatArray,
+    xb: Any,
+    yb: Any,
+    sb: Any,
+    classes: Any,
+    multinomial: bool,
+    fit_intercept: bool,
+    with_hess: bool,
+) -> tuple[Any, ...]:
+    """Summed (unpenalised) loss, gradient and optionally Hessian of one chunk.
+
+    Computed by lrbook's own :class:`~lrbook._objectives.LinearObjective` on the chunk
+    (its mean times the chunk's total weight), so the chunk sums carry every
+    stability guarantee of the NumPy path.
+    """
+    from lrbook import _objectives as O
+
+    family = O.MULTINOMIAL if multinomial else O.BINARY
+    xb = np.asarray(xb, dtype=np.float64)
+    T = family.encode(np.searchsorted(classes, np.asarray(yb)), len(classes), xb.dtype)
+    sw = None if sb is None else np.asarray(sb, dtype=np.float64)
+    weight = float(xb.shape[0] if sw is None else np.sum(sw))
+    if weight == 0:  # a chunk of zero weight adds nothing
+        zeros = (0.0, np.zeros_like(params))
+        return (*zeros, np.zeros((params.size, params.size))) if with_hess else zeros
+    objective = O.LinearObjective(xb, T, sw, 0.0, fit_intercept, family)
+    loss, grad = objective.fun(params)
+    if not with_hess:
+        return loss * weight, grad * weight
+    return loss * weight, grad * weight, objective.hess(params) * weight
+
+
+class DaskLinearObjective:
+    """Mean loss (+ L2 penalty) of a logistic or softmax model over a Dask array.
+
+    ``fun(params) -> (loss, grad)`` and ``fun_hess(params) -> (loss, grad, H)`` are each
+    one ``dask.compute`` over the chunks; ``H`` is what ``LinearObjective.newton_hess``
+    gives in memory (ridge and softmax gauge terms added on the client).
+
+    Parameters
+    ----------
+    X, y, sample_weight
+        Dask (or, for ``y`` and ``sample_weight``, NumPy) inputs; see :func:`chunked_data`.
+    alpha : float
+    fit_intercept : bool
+    multinomial : bool
+    estimator : str
+        Name used in validation messages.
+
+    Attributes
+    ----------
+    classes : ndarray
+        Sorted labels found in ``y``.
+    n_features : int
+    passes : int
+        ``dask.compute`` calls so far (one validation scan, then one per evaluation).
+    """
+
+    def __init__(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any,
+        *,
+        alpha: float,
+        fit_intercept: bool,
+        multinomial: bool,
+        estimator: str,
+    ) -> None:
+        from lrbook._validation import raise_all_zero_weights
+
+        data = chunked_data(X, y, sample_weight)
+        self._sums = ChunkedObjective(data, _linear_chunk)
+        scans = self._sums.map_chunks(_scan_chunk, estimator)
+        self.classes = np.unique(np.concatenate([labels for labels, _ in scans]))
+        self.weight = float(sum(weight for _, weight in scans))
+        if self.weight == 0:
+            raise_all_zero_weights()
+        self.n_features = data.n_features
+        self.alpha, self.fit_intercept, self.multinomial = alpha, fit_intercept, multinomial
+
+    @property
+    def passes(self) -> int:
+        return self._sums.passes
+
+    def _evaluate(self, params: FloatArray, with_hess: bool) -> tuple[Any, ...]:
+        from lrbook import _objectives as O
+
+        parts = self._sums(params, self.classes, self.multinomial, self.fit_intercept, with_hess)
+        loss, grad = parts[0] / self.weight, parts[1] / self.weight
+        loss = O.penalise(params, loss, grad, self.alpha, self.fit_intercept)
+        if not with_hess:
+            return loss, grad
+        n_out = params.shape[1] if params.ndim == 2 else 1
+        H = O.add_ridge(parts[2] / self.weight, self.alpha, self.fit_intercept, n_out)
+        if self.multinomial:
+            H = O.fix_gauge(H, self.alpha, self.fit_intercept, n_out)
+        return loss, grad, H
+
+    def fun(self, params: FloatArray) -> tuple[float, FloatArray]:
+        """Penalised mean loss and gradient: one pass over the chunks."""
+        loss, grad = self._evaluate(params, with_hess=False)
+        return loss, grad
+
+    def fun_hess(self, params: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Loss, gradient and Newton Hessian in the same single pass."""
+        loss, grad, H = self._evaluate(params, with_hess=True)
+        return loss, grad, H
+
+    def separable(self, params: FloatArray) -> bool:
+        """Whether the model at ``params`` classifies every training sample correctly."""
+        fi = self.fit_intercept
+
+        def margin(xb: Any, yb: Any, sb: Any, p: FloatArray) -> float:
+            xb = np.asarray(xb, dtype=np.float64)
+            z = xb @ p[fi:] + (p[0] if fi else 0.0)
+            codes = np.searchsorted(self.classes, np.asarray(yb))
+            if z.ndim == 1:
+                m = np.where(codes == 1, z, -z)
+            else:
+                rows = np.arange(z.shape[0])
+                other = z.copy()
+                other[rows, codes] = -np.inf
+                m = z[rows, codes] - other.max(axis=1)
+            return float(m.min()) if m.size else np.inf
+
+        return min(self._sums.map_chunks(margin, params)) > 0
+
+
+def fit_linear_classifier(
+    est: Any, X: Any, y: Any, sample_weight: Any, alpha: float, fit_intercept: bool
+) -> Any:
+    """``LogisticRegression.fit`` / ``SoftmaxRegression.fit`` on Dask arrays.
+
+    The hyperparameters are already validated; the data are validated per chunk in one
+    pass; each Newton step or GD iteration is then one ``dask.compute``.
+    """
+    from lrbook.optim import gradient_descent, newton
+
+    if est.solver not in ("newton", "gd"):
+        raise ValueError(
+            f"solver={est.solver!r} does not accept Dask arrays: minibatch SGD would read "
+            "one small batch per step. Use solver='newton' or solver='gd' (one pass over "
+            "the chunks per evaluation), or pass NumPy arrays."
+        )
+    objective = DaskLinearObjective(
+        X,
+        y,
+        sample_weight,
+        alpha=alpha,
+        fit_intercept=fit_intercept,
+        multinomial=est._multinomial,
+        estimator=type(est).__name__,
+    )
+    est.classes_ = objective.classes
+    est.n_features_in_ = objective.n_features
+    n_classes = est._check_n_classes()
+    shape = (objective.n_features + fit_intercept, n_classes)
+    x0 = np.zeros(shape if est._multinomial else shape[:1])
+    with np.errstate(over="ignore", invalid="ignore"):  # the optimiser says why
+        if est.solver == "newton":
+            res = newton(
+                objective.fun_hess,
+                True,  # fun_hess gives loss, gradient and Hessian in one pass
+                x0,
+                max_iter=est.max_iter,
+                tol=est.tol,
+                progress=est.progress,
+            )
+        else:
+            res = gradient_descent(
+                objective.fun,
+                x0,
+                learning_rate=est.learning_rate,
+                max_iter=est.max_iter,
+                tol=est.tol,
+                progress=est.progress,
+            )
+    est._set_params(res, fit_intercept, np.dtype(np.float64))
+    if alpha == 0 and objective.separable(res.x):
+        est._warn_separable()
+    return est

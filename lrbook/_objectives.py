@@ -272,11 +272,7 @@ class LinearObjective:
         return zb
 
     def _penalise(self, params: FloatArray, loss: float, grad: FloatArray) -> float:
-        if self.alpha:
-            W = params[self.fit_intercept :]
-            grad[self.fit_intercept :] += self.alpha * W
-            loss += 0.5 * self.alpha * float(np.vdot(W, W))
-        return loss
+        return penalise(params, loss, grad, self.alpha, self.fit_intercept)
 
     # -- full batch ---------------------------------------------------------------------
     def fun(self, params: FloatArray) -> tuple[float, FloatArray]:
@@ -373,6 +369,17 @@ class LinearObjective:
         if not self.family.redundant_last:
             return H
         return fix_gauge(H, self.alpha, self.fit_intercept, self.K)
+
+
+def penalise(
+    params: FloatArray, loss: float, grad: FloatArray, alpha: float, fit_intercept: bool
+) -> float:
+    """``loss + alpha/2 ||W||^2``; adds ``alpha W`` to ``grad`` in place (intercept unpenalised)."""
+    if alpha:
+        W = params[fit_intercept:]
+        grad[fit_intercept:] += alpha * W
+        loss += 0.5 * alpha * float(np.vdot(W, W))
+    return loss
 
 
 def add_ridge(H: FloatArray, alpha: float, fit_intercept: bool, n_outputs: int) -> FloatArray:

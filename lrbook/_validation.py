@@ -461,10 +461,22 @@ def check_class_targets(
     return farr
 
 
-def check_weights(sample_weight: ArrayLike | None, n: int, dtype: np.dtype) -> FloatArray | None:
+def raise_all_zero_weights() -> None:
+    """The error for weights that are all zero (the weighted mean loss is undefined)."""
+    raise ValueError(
+        "every sample_weight is zero, so the weighted mean loss is undefined; "
+        "give at least one sample a positive weight"
+    )
+
+
+def check_weights(
+    sample_weight: ArrayLike | None, n: int, dtype: np.dtype, *, allow_all_zero: bool = False
+) -> FloatArray | None:
     """``sample_weight``: None or ``n`` finite nonnegative weights, not all zero.
 
-    (Named differently from scikit-learn's private ``_check_sample_weight`` on purpose.)
+    ``allow_all_zero=True`` is for one chunk of a larger data set (Dask), where only
+    the total must be positive. (Named differently from scikit-learn's private
+    ``_check_sample_weight`` on purpose.)
     """
     if sample_weight is None:
         return None
@@ -485,11 +497,8 @@ def check_weights(sample_weight: ArrayLike | None, n: int, dtype: np.dtype) -> F
             f"sample_weight must be nonnegative, got minimum {float(sw.min())!r}; "
             "drop the samples instead of giving them negative weight"
         )
-    if not np.any(sw > 0):
-        raise ValueError(
-            "every sample_weight is zero, so the weighted mean loss is undefined; "
-            "give at least one sample a positive weight"
-        )
+    if not allow_all_zero and not np.any(sw > 0):
+        raise_all_zero_weights()
     return sw.astype(dtype, copy=False)
 
 

@@ -29,6 +29,7 @@ float64).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +40,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lrbook import _objectives as O
+from lrbook._dask import is_dask_collection, map_rows
 from lrbook._validation import (
     Constraints,
     check_alpha,
@@ -60,6 +62,7 @@ FloatArray = NDArray[np.floating[Any]]
 _FLOAT_DTYPES = [np.float64, np.float32]  # float32 kept, everything else -> float64
 
 #: Hyperparameters shared by the classifiers, declared once (name -> check).
+_NO_DASK = "MLPClassifier does not accept Dask arrays (LogisticRegression and SoftmaxRegression do, with solver='newton' or 'gd'); pass NumPy arrays."
 _CLASSIFIER_CONSTRAINTS: Constraints = {
     "learning_rate": check_learning_rate,
     "max_iter": check_int,
@@ -155,13 +158,24 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         Xa, ya = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
         check_classification_targets(ya)
         self.classes_, codes = np.unique(ya, return_inverse=True)
-        if self.classes_.shape[0] < 2:
+        self._check_n_classes()
+        sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)
+        return Xa, codes.astype(np.intp), sw
+
+    def _check_n_classes(self) -> int:
+        n_classes = int(self.classes_.shape[0])
+        if n_classes < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
                 f"data contains only one class: {self.classes_[0].item()!r}"
             )
-        sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)
-        return Xa, codes.astype(np.intp), sw
+        if not getattr(self, "_multinomial", True) and n_classes > 2:
+            raise ValueError(
+                "Only binary classification is supported. The type of the target is "
+                f"multiclass: y has {n_classes} classes {list(self.classes_[:5])}. Use "
+                "SoftmaxRegression for more than two classes."
+            )
+        return n_classes
 
     def _store_result(self, res: OptimizeResult) -> None:
         self.n_iter_ = res.n_iter
@@ -181,15 +195,18 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
             other[np.arange(codes.shape[0]), codes] = -np.inf
             margin = true - other.max(axis=1)
         if np.all(margin > 0):
-            self.converged_ = False
-            warnings.warn(
-                "The training data are linearly separable and alpha=0: the unpenalised "
-                "maximum-likelihood weights do not exist (the loss keeps decreasing as the "
-                "weights grow without bound), so the returned coefficients depend on tol and "
-                "max_iter. Use alpha > 0 (e.g. alpha=1/n_samples, scikit-learn's C=1).",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+            self._warn_separable()
+
+    def _warn_separable(self) -> None:
+        self.converged_ = False
+        warnings.warn(
+            "The training data are linearly separable and alpha=0: the unpenalised "
+            "maximum-likelihood weights do not exist (the loss keeps decreasing as the "
+            "weights grow without bound), so the returned coefficients depend on tol and "
+            "max_iter. Use alpha > 0 (e.g. alpha=1/n_samples, scikit-learn's C=1).",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     def predict_log_proba(self, X: ArrayLike) -> FloatArray:
         """Log of :meth:`predict_proba`, computed stably from the logits.
@@ -202,6 +219,8 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        if is_dask_collection(X):
+            return self._lazy(self.predict_log_proba, X, len(self.classes_))
         return self._log_proba_from_logits(self._logits(X))
 
     def predict_proba(self, X: ArrayLike) -> FloatArray:
@@ -216,6 +235,8 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples, n_classes)
             Rows sum to one.
         """
+        if is_dask_collection(X):
+            return self._lazy(self.predict_proba, X, len(self.classes_))
         return self._proba_from_logits(self._logits(X))
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
@@ -230,10 +251,20 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
+        if is_dask_collection(X):
+            return self._lazy(self.predict, X, None, self.classes_.dtype)
         z = self._logits(X)
         if z.ndim == 1 or z.shape[1] == 1:
             return self.classes_[(np.ravel(z) > 0).astype(np.intp)]
         return self.classes_[np.argmax(z, axis=1)]
+
+    def _lazy(
+        self, method: Callable[[Any], Any], X: Any, n_outputs: int | None, dtype: Any = np.float64
+    ) -> Any:
+        """``method`` applied to every row chunk of the Dask array ``X``, lazily."""
+        check_is_fitted(self)
+        n_features = (self.n_features_in_, type(self).__name__)
+        return map_rows(method, X, n_outputs=n_outputs, dtype=dtype, n_features=n_features)
 
     @staticmethod
     def _proba_from_logits(z: FloatArray) -> FloatArray:
@@ -307,20 +338,25 @@ class _LinearClassifier(_BaseClassifier):
         """
         hp = self._validate_common()
         fit_intercept = check_bool(self.fit_intercept, "fit_intercept")
+        if any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            from lrbook._dask import fit_linear_classifier
+
+            return fit_linear_classifier(self, X, y, sample_weight, hp["alpha"], fit_intercept)
         X, codes, sw = self._validate_fit_data(X, y, sample_weight)
-        n_classes = self.classes_.shape[0]
-        if not self._multinomial and n_classes > 2:
-            raise ValueError(
-                "Only binary classification is supported. The type of the target is "
-                f"multiclass: y has {n_classes} classes {list(self.classes_[:5])}. Use "
-                "SoftmaxRegression for more than two classes."
-            )
+        n_classes = self._check_n_classes()
         family = O.MULTINOMIAL if self._multinomial else O.BINARY
         T = family.encode(codes, n_classes, X.dtype)
         x0 = np.zeros((X.shape[1] + fit_intercept, n_classes)[: T.ndim])
         objective = O.LinearObjective(X, T, sw, hp["alpha"], fit_intercept, family)
         res = _run_solver(self.solver, objective, x0, self, hp["random_state"])
-        params = res.x.astype(X.dtype, copy=False)  # float32 data -> float32 coefficients
+        self._set_params(res, fit_intercept, X.dtype)
+        self._warn_if_separable(self._raw_logits(X), codes)
+        return self
+
+    def _set_params(self, res: OptimizeResult, fit_intercept: bool, dtype: Any) -> None:
+        """``coef_``, ``intercept_`` and the fit record from the optimiser's result."""
+        n_classes = self.classes_.shape[0]
+        params = res.x.astype(dtype, copy=False)  # float32 data -> float32 coefficients
         if self._multinomial:
             W = params[fit_intercept:].T.copy()  # (K, d)
             b = params[0].copy() if fit_intercept else np.zeros(n_classes)
@@ -332,10 +368,8 @@ class _LinearClassifier(_BaseClassifier):
             self.coef_, self.intercept_ = W, b
         else:
             self.coef_ = params[fit_intercept:][None, :].copy()
-            self.intercept_ = np.array([params[0] if fit_intercept else 0.0], dtype=X.dtype)
+            self.intercept_ = np.array([params[0] if fit_intercept else 0.0], dtype=dtype)
         self._store_result(res)
-        self._warn_if_separable(self._raw_logits(X), codes)
-        return self
 
     def _raw_logits(self, X: FloatArray) -> FloatArray:
         if self._multinomial:
@@ -360,6 +394,9 @@ class _LinearClassifier(_BaseClassifier):
             :class:`SoftmaxRegression` with two classes this is the logit
             difference ``z_1 - z_0`` (scikit-learn's binary convention).
         """
+        if is_dask_collection(X):
+            wide = self._multinomial and len(self.classes_) > 2
+            return self._lazy(self.decision_function, X, len(self.classes_) if wide else None)
         z = self._logits(X)
         if z.ndim == 2 and z.shape[1] == 2:
             return z[:, 1] - z[:, 0]
@@ -652,6 +689,8 @@ class MLPClassifier(_BaseClassifier):
         """
         from lrbook.losses import mlp_init, mlp_params_to_vector
 
+        if any(is_dask_collection(a) for a in (X, y, sample_weight)):
+            raise TypeError(_NO_DASK)
         hp = self._validate_common()
         hidden = check_int(self.hidden_units, "hidden_units")
         check_choice(self.activation, "activation", tuple(O.ACTIVATIONS))

@@ -41,12 +41,13 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.exceptions import ConvergenceWarning
 
+from lrbook._newton_step import check_hessian, newton_direction, split_combined
 from lrbook._validation import (
     check_bool,
     check_callback,
@@ -662,96 +663,9 @@ def sgd(
     )
 
 
-_SEPARABLE_HINT = (
-    "The Hessian is singular or not positive definite. For logistic or softmax regression "
-    "without a penalty (alpha=0) this happens when the classes are linearly separable: the "
-    "weights then grow without bound and no finite optimum exists. Use alpha > 0."
-)
-_SCALING_HINT = (
-    "The features are probably badly scaled (values of very different magnitudes, e.g. "
-    "1e-3 next to 1e300): standardise them (lrbook.datasets.standardize)."
-)
-
-
-def _check_hessian(value: object, p: int, step: int) -> NDArray[np.float64]:
-    """The Hessian returned by ``hess``: a finite, symmetric ``(p, p)`` array."""
-    hessian = np.asarray(value, dtype=np.float64)
-    if hessian.shape != (p, p):
-        raise ValueError(
-            f"hess returned an array of shape {hessian.shape}, but the parameters have {p} "
-            f"entries: the Hessian must have shape ({p}, {p}) (x flattened in C order)"
-        )
-    if not np.all(np.isfinite(hessian)):
-        raise ValueError(
-            f"hess returned a Hessian with NaN or inf entries at step {step} although the loss "
-            f"and gradient are finite. {_SCALING_HINT}"
-        )
-    asymmetry = np.max(np.abs(hessian - hessian.T))
-    if asymmetry > 1e-8 * np.max(np.abs(hessian)):
-        raise ValueError(
-            f"hess returned a Hessian that is not symmetric at step {step} (largest "
-            f"|H - H.T| = {asymmetry:.3g}): a matrix of second derivatives is symmetric"
-        )
-    return hessian
-
-
-def _not_convex(step: int, evidence: str) -> np.linalg.LinAlgError:
-    return np.linalg.LinAlgError(
-        f"The Hessian is not positive definite at step {step} ({evidence}): the function "
-        "is not convex here, and "
-        "Newton's step would go uphill. Newton's method needs a convex objective (the "
-        "logistic and softmax losses are); use gradient descent for non-convex ones."
-    )
-
-
-def _newton_direction(
-    hessian: NDArray[np.float64], g: NDArray[np.float64], step: int
-) -> NDArray[np.float64]:
-    """Solve ``H d = g`` in the basis scaled by ``D = sqrt(diag(H))`` (Jacobi preconditioning).
-
-    ``D^-1 H D^-1`` has a unit diagonal: its conditioning reflects correlations, not feature
-    scales (a feature of scale 1e9, or alpha=1e14 next to an unpenalised intercept).  Cholesky,
-    or least squares when it is (nearly) singular but positive semidefinite; negative
-    curvature is refused.
-    """
-    diag = np.diag(hessian)
-    if np.any(diag < 0):
-        raise _not_convex(step, f"a negative diagonal entry, {diag.min():.3g}")
-    scale = np.sqrt(np.where(diag > 0, diag, 1.0))
-    scaled = hessian / scale[:, None] / scale[None, :]
-    gs = g / scale
-    if not (np.all(np.isfinite(scaled)) and np.all(np.isfinite(gs))):
-        raise np.linalg.LinAlgError(f"The Newton system overflowed at step {step}. {_SCALING_HINT}")
-    p = hessian.shape[0]
-    try:
-        chol = np.linalg.cholesky(scaled)
-        pivots = np.diag(chol)
-        # A pivot at rounding level means H is numerically singular (Cholesky can still
-        # succeed on it): the solve would put a huge, arbitrary component along its null
-        # space, so use least squares instead.
-        if pivots.min() > np.sqrt(p * np.finfo(np.float64).eps) * pivots.max():
-            # Two triangular solves written as general solves: H is tiny (p x p) next to X.
-            d = np.linalg.solve(chol.T, np.linalg.solve(chol, gs)) / scale
-            if np.all(np.isfinite(d)):
-                return d
-    except np.linalg.LinAlgError:
-        pass
-    eigenvalues = np.linalg.eigvalsh(scaled)
-    if eigenvalues[0] < -np.sqrt(np.finfo(np.float64).eps) * max(eigenvalues[-1], 1.0):
-        raise _not_convex(
-            step, f"scaled to a unit diagonal, its smallest eigenvalue is {eigenvalues[0]:.3g}"
-        )
-    # Minimum-norm least-squares step (in the scaled basis): well defined for a singular
-    # positive semidefinite H (e.g. duplicated features without a penalty).
-    d = np.asarray(np.linalg.lstsq(scaled, gs, rcond=None)[0], dtype=np.float64) / scale
-    if not np.all(np.isfinite(d)):
-        raise np.linalg.LinAlgError(_SEPARABLE_HINT)
-    return d
-
-
 def newton(
-    fun: LossGrad,
-    hess: Callable[[NDArray[np.float64]], NDArray[Any]],
+    fun: LossGrad | Callable[[NDArray[np.float64]], tuple[float, NDArray[Any], NDArray[Any]]],
+    hess: Callable[[NDArray[np.float64]], NDArray[Any]] | Literal[True],
     x0: ArrayLike,
     *,
     max_iter: int = 100,
@@ -774,9 +688,14 @@ def newton(
     fun : callable
         ``fun(x) -> (loss, grad)``: a real scalar loss and a gradient shaped
         like ``x``.
-    hess : callable
+    hess : callable or True
         ``hess(x) -> H``: a finite symmetric array of shape
-        ``(x.size, x.size)``, for ``x`` flattened in C order.
+        ``(x.size, x.size)``, for ``x`` flattened in C order. ``True`` means
+        that ``fun(x)`` returns ``(loss, grad, H)`` in one call (scipy's
+        ``jac=True`` convention): one pass over the data per trial point instead
+        of two, which matters when the data are read from disk or a cluster
+        (:mod:`lrbook` on Dask arrays). The Hessian at a rejected trial point is
+        then computed and discarded.
     x0 : array-like of any shape
         Starting parameters (copied).
     max_iter : int, default=100
@@ -828,8 +747,11 @@ def newton(
     >>> res.n_iter, bool(np.allclose(A @ res.x, b)), res.status.name
     (1, True, 'GRADIENT_TOL')
     """
+    if hess is True:
+        check_function(fun, "fun", "fun(x) -> (loss, grad, hessian) (hess=True)")
+        fun, hess = split_combined(fun)
     check_function(fun, "fun", "fun(x) -> (loss, grad)")
-    check_function(hess, "hess", "hess(x) -> (p, p) array")
+    check_function(hess, "hess", "hess(x) -> (p, p) array, or True")
     line_search = check_bool(line_search, "line_search")
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     shape = x.shape
@@ -852,7 +774,7 @@ def newton(
                 status = StopReason.GRADIENT_TOL if gnorm <= tol else StopReason.MAX_ITER
                 break
             g = np.ravel(grad)
-            d = _newton_direction(_check_hessian(hess(x), g.size, n_iter), g, n_iter)
+            d = newton_direction(check_hessian(hess(x), g.size, n_iter), g, n_iter)
             slope = float(g @ d)  # > 0 for a descent direction
             d = d.reshape(shape)
             step = 1.0

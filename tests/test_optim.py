@@ -872,3 +872,28 @@ def test_newton_nan_gradient_after_the_start_is_reported_as_a_nan_gradient():
 
     with pytest.raises(DivergenceError, match=r"non-finite gradient \(NaN or inf\) at step 1"):
         newton(fun, lambda x: 2 * np.eye(x.size), np.ones(2))
+
+
+# ----------------------------------------------------------------- Newton, combined callback
+
+
+def test_newton_combined_callback_gives_the_same_iterates_with_one_call_per_step():
+    fun, hess, p, _ = _logistic_problem()
+    calls = []
+
+    def fun_hess(w):
+        calls.append(w)
+        return (*fun(w), hess(w))
+
+    separate = newton(fun, hess, np.zeros(p), tol=1e-12)
+    combined = newton(fun_hess, True, np.zeros(p), tol=1e-12)
+    np.testing.assert_array_equal(combined.x, separate.x)
+    np.testing.assert_array_equal(combined.loss_history, separate.loss_history)
+    # from zero every full Newton step is accepted here: one evaluation per point
+    assert len(calls) == combined.n_iter + 1
+
+
+def test_newton_combined_callback_must_return_three_values():
+    fun, _, p, _ = _logistic_problem()
+    with pytest.raises(ValueError, match=r"hess=True, fun must return \(loss, grad, hessian\)"):
+        newton(fun, True, np.zeros(p))
