@@ -6,11 +6,20 @@ repeated here. CI (``.ci/run`` and ``.github/workflows``) calls these same sessi
 - ``tests``   the whole pytest suite plus the doctests in ``lrbook/``; the tests of the
               built book (markers ``book``/``browser``) run too when ``_build/html`` exists
               (and Chromium, for ``browser``), otherwise they are skipped with the reason.
+              Needs only the ``test`` extra, also after ``docs`` built the book.
+- ``minimum_versions``  the same suite (without the built-book tests) with every
+              dependency of the package and the ``test`` extra at the lowest version
+              pyproject.toml declares (``==`` pins generated from its ``>=`` bounds).
 - ``docs``    builds the executed HTML book into ``_build/html`` (every cell executed,
               warnings are errors) and then runs the book tests, which must not skip.
               Execution is forced when CI is set, else cached with the cache keyed on a
               hash of lrbook's source (conf.py; LRBOOK_NB_EXECUTION overrides).
               ``nox -s docs -- clean`` deletes the previous build first.
+- ``pdf``     builds the PDF edition (Sphinx LaTeX builder + XeLaTeX + latexmk) into
+              ``_build/latex/lrbook.pdf`` and tests it (marker ``pdf``). Needs Debian's
+              latexmk, texlive-xetex, texlive-latex-extra, texlive-fonts-recommended,
+              tex-gyre, fonts-freefont-otf, xindy and poppler-utils. A later ``docs``
+              build copies the PDF into the HTML book and links it.
 - ``browser`` the headless-Chromium test of the built book (run ``docs`` first).
 - ``lint``    ruff check, ruff format --check, mypy on lrbook.
 - ``codegen`` checks that lrbook/kernels.py is what lrbook.codegen generates now.
@@ -21,9 +30,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
 
 nox.options.default_venv_backend = "venv"
 nox.options.sessions = ["lint", "codegen", "tests", "docs", "browser"]
@@ -32,7 +43,17 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
+LATEX = BUILD / "latex"
+PDF = LATEX / "lrbook.pdf"
 CHROMIUM = os.environ.get("LRBOOK_CHROMIUM", "/usr/bin/chromium")
+PYPROJECT = ROOT / "pyproject.toml"
+# Debian packages the PDF needs (the program each one provides, to check for it).
+TEX_PROGRAMS = {
+    "latexmk": "latexmk",
+    "xelatex": "texlive-xetex",
+    "xindy": "xindy",
+    "pdftotext": "poppler-utils",
+}
 
 
 def _install(session: nox.Session, extras: str) -> None:
@@ -52,6 +73,56 @@ def tests(session: nox.Session) -> None:
     """Run the test suite and the doctests of lrbook/."""
     _install(session, "test")
     _pytest(session, "tests", "lrbook")
+
+
+def lowest_pins(extras: list[str], pyproject: Path = PYPROJECT) -> list[str]:
+    """``name==version`` for every dependency of lrbook and ``extras``, at its lower bound.
+
+    The lower bound is the version of the ``>=`` clause in pyproject.toml; a dependency
+    without one is an error (every dependency must declare the oldest version it works
+    with). ``lrbook[extra]`` entries are followed.
+    """
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    optional = project.get("optional-dependencies", {})
+    pins: dict[str, str] = {}
+    todo = [("dependencies", list(project["dependencies"]))]
+    todo += [(f"[{extra}]", list(optional[extra])) for extra in extras]
+    seen: set[str] = set()
+    while todo:
+        where, requirements = todo.pop()
+        for text in requirements:
+            requirement = Requirement(text)
+            if requirement.name == project["name"]:
+                for extra in sorted(requirement.extras - seen):
+                    seen.add(extra)
+                    todo.append((f"[{extra}]", list(optional[extra])))
+                continue
+            lower = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+            if len(lower) != 1:
+                raise ValueError(
+                    f"pyproject.toml {where}: {text!r} has no single '>=' lower bound; "
+                    "declare the oldest version lrbook works with, e.g. 'numpy>=1.26'"
+                )
+            pins[requirement.name] = f"{requirement.name}=={lower[0]}"
+    return sorted(pins.values())
+
+
+@nox.session
+def minimum_versions(session: nox.Session) -> None:
+    """The test suite with every dependency at the lowest version pyproject.toml declares."""
+    pins = lowest_pins(["test"])
+    constraints = Path(session.create_tmp()) / "lowest.txt"
+    constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
+    session.log("lowest declared versions: " + ", ".join(pins))
+    # Wheels only: an old release without a wheel for this Python would otherwise be
+    # compiled from source (slow, and not what a user of that Python gets either).
+    session.install("--only-binary=:all:", "-c", str(constraints), *pins)
+    session.install("-e", ".[test]", "-c", str(constraints))
+    session.run("python", "-m", "pip", "check")
+    session.run("python", "-m", "pip", "freeze", "--exclude-editable")
+    # The built book (markers book/browser) is tested where it was built, with the versions
+    # it was built with: the glued numbers are compared with rtol 1e-9.
+    _pytest(session, "-m", "not book and not browser", "tests", "lrbook")
 
 
 @nox.session
