@@ -153,8 +153,56 @@ def docs(session: nox.Session) -> None:
         "-m",
         "book",
         "tests/test_book.py",
+        "tests/test_pdf.py",
         env={"LRBOOK_REQUIRE_BOOK": "1"},
     )
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """Build the PDF edition (_build/latex/lrbook.pdf) with XeLaTeX, then test it."""
+    missing = [
+        f"{package} ({program})"
+        for program, package in TEX_PROGRAMS.items()
+        if shutil.which(program) is None
+    ]
+    if missing:
+        session.error(
+            "the PDF needs Debian's latexmk, texlive-xetex, texlive-latex-extra, "
+            "texlive-fonts-recommended, tex-gyre, fonts-freefont-otf, xindy and "
+            f"poppler-utils; missing: {', '.join(missing)}"
+        )
+    _install(session, "book,test")
+    shutil.rmtree(LATEX, ignore_errors=True)
+    # Cells run as for the HTML book, from the same execution cache when `nox -s docs`
+    # (without CI) filled it; LRBOOK_NB_EXECUTION overrides.
+    execution = os.environ.get("LRBOOK_NB_EXECUTION", "cache")
+    session.run(
+        "sphinx-build",
+        "-W",
+        "--keep-going",
+        "-b",
+        "latex",
+        "-d",
+        str(BUILD / "doctrees-latex"),
+        "-c",
+        ".",
+        "book",
+        str(LATEX),
+        env={"LRBOOK_NB_EXECUTION": execution},
+    )
+    with session.chdir(LATEX):
+        session.run(
+            "latexmk",
+            "-pdfxe",
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "lrbook.tex",
+            external=True,
+            silent=True,
+        )
+    session.log(f"PDF built: {PDF} (`nox -s docs` now links it from the HTML book)")
+    _pytest(session, "-m", "pdf", "tests/test_pdf.py", env={"LRBOOK_REQUIRE_PDF": "1"})
 
 
 @nox.session
