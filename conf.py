@@ -159,8 +159,8 @@ html_sidebars = {
         "navbar-logo.html",
         "icon-links.html",
         "search-button-field.html",
-        "sbt-sidebar-nav.html",
         "lrbook-pdf.html",
+        "sbt-sidebar-nav.html",
     ]
 }
 if PDF_PATH.is_file():  # _copy_pdf copies it to _build/html/lrbook.pdf

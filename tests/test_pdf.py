@@ -133,7 +133,7 @@ def test_glued_numbers_are_in_the_pdf(text: str, page: str) -> None:
     assert shown, f"book/{page}.md shows no {{glue:text}} value"
 
 
-def test_glued_derivations_are_numbered_equations() -> None:
+def test_glued_derivations_are_numbered_equations(pdf: Path) -> None:
     tex = (LATEX_DIR / "lrbook.tex").read_text(encoding="utf-8")
     pasted = re.compile(r"^```\{glue:math\} \S+\n:label: (\S+)", re.MULTILINE)
     labels = [
