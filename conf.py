@@ -238,10 +238,18 @@ latex_elements: dict[str, str] = {
 
 # -- Hooks ---------------------------------------------------------------------------------
 def _mark_all_outdated_on_package_change(app, env, added, changed, removed) -> list[str]:
-    """Re-read every page when lrbook's source changed since the last build."""
+    """Re-read every page when lrbook's source changed since the last build.
+
+    Also (HTML) when the PDF edition appeared or went away: every page's sidebar links it,
+    and Sphinx does not rewrite unchanged pages for a changed ``html_context``.
+    """
     previous = getattr(env, "lrbook_source_hash", None)
     env.lrbook_source_hash = LRBOOK_HASH
-    if previous is not None and previous != LRBOOK_HASH:
+    had_pdf = getattr(env, "lrbook_has_pdf", None)
+    if app.builder.format == "html":
+        env.lrbook_has_pdf = PDF_PATH.is_file()
+    pdf_changed = app.builder.format == "html" and had_pdf not in (None, env.lrbook_has_pdf)
+    if (previous is not None and previous != LRBOOK_HASH) or pdf_changed:
         return sorted(env.found_docs - added - changed)
     # index.md's toctrees depend on which pages exist: re-read it when that set changes.
     previous_toc = getattr(env, "lrbook_toctrees", None)
