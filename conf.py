@@ -230,7 +230,11 @@ latex_elements: dict[str, str] = {
   \pagenumbering{roman}%
   \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
   \if@openright\cleardoublepage\else\clearpage\fi}
-\newcommand{\lrbookfrontmatter}{\cleardoublepage\@mainmatterfalse}
+% Front matter: unnumbered chapters and sections; \mainmatter numbers them again.
+\newcounter{lrbooksecnumdepth}
+\newcommand{\lrbookfrontmatter}{\cleardoublepage\@mainmatterfalse
+  \setcounter{lrbooksecnumdepth}{\value{secnumdepth}}\setcounter{secnumdepth}{-1}}
+\newcommand{\lrbookmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{lrbooksecnumdepth}}}
 \makeatother
 """,
 }
@@ -262,7 +266,7 @@ def _mark_all_outdated_on_package_change(app, env, added, changed, removed) -> l
 # LaTeX commands that open each part of the book in the PDF (the book class's).
 LATEX_PART_COMMANDS = {
     "Front matter": "\\lrbookfrontmatter",  # \\frontmatter, without restarting page numbers
-    "Chapters": "\\mainmatter",
+    "Chapters": "\\lrbookmainmatter",
     "Appendices": "\\appendix",
 }
 
