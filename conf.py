@@ -13,6 +13,13 @@ Execution (DESIGN decision 6): myst-nb's jupyter-cache keys on cell source only,
 so a change in the package always re-executes the book. ``LRBOOK_NB_EXECUTION`` chooses
 the execution mode (``force``, ``cache``, ``off``); the default is ``force`` when the ``CI``
 environment variable is set and ``cache`` otherwise.
+
+PDF edition (``nox -s pdf``): the LaTeX builder with XeLaTeX writes ``_build/latex/lrbook.pdf``.
+For that builder only, the index page keeps its title and the table of contents (front
+matter, numbered chapters, appendices), and :class:`SolutionsToChapterEnd` moves each
+chapter's exercise solutions to a "Solutions" section at the end of the chapter, with a
+link from each exercise to its solution and back. An HTML build made after the PDF copies
+it into the HTML book (``lrbook.pdf``) and links it from the sidebar.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -63,6 +71,9 @@ BOOK_PARTS: dict[str, list[str]] = {
     "Appendices": ["appendix_a_derivations", "appendix_b_api"],
 }
 TOCTREE_MARKER = "% lrbook:toctrees"
+# The PDF edition, when `nox -s pdf` has built it (an HTML build then links it).
+PDF_NAME = "lrbook.pdf"
+PDF_PATH = ROOT / "_build" / "latex" / PDF_NAME
 
 # -- Project -------------------------------------------------------------------------------
 project = "lrbook: logistic regression from the ground up"
@@ -142,7 +153,19 @@ html_copy_source = True
 html_show_sourcelink = True
 mathjax_path = "mathjax/tex-chtml.js"  # the local copy, never a CDN
 # pydata-sphinx-theme logs a console error ("invalid theme mode") when this is unset.
-html_context = {"default_mode": "auto"}
+html_context = {"default_mode": "auto", "lrbook_pdf": ""}
+# The sidebar of sphinx-book-theme, plus a link to the PDF edition when it was built.
+html_sidebars = {
+    "**": [
+        "navbar-logo.html",
+        "icon-links.html",
+        "search-button-field.html",
+        "lrbook-pdf.html",
+        "sbt-sidebar-nav.html",
+    ]
+}
+if PDF_PATH.is_file():  # _copy_pdf copies it to _build/html/lrbook.pdf
+    html_context["lrbook_pdf"] = PDF_NAME
 html_theme_options: dict[str, Any] = {
     "use_download_button": True,
     "use_fullscreen_button": True,
@@ -164,12 +187,74 @@ copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
 
+# -- LaTeX / PDF (nox -s pdf) ---------------------------------------------------------------
+# XeLaTeX: the text has Greek letters and other Unicode that pdfLaTeX rejects. Fonts: GNU
+# FreeFont (Sphinx's default for XeLaTeX, Debian's fonts-freefont-otf).
+latex_engine = "xelatex"
+latex_documents = [("index", "lrbook.tex", project, author, "manual", False)]
+# The book class: \frontmatter (unnumbered preface), \mainmatter and \appendix.
+latex_docclass = {"manual": "book"}
+latex_domain_indices = False
+latex_use_xindy = False  # no index (printindex and makeindex are off below)
+latex_show_urls = "footnote"
+latex_show_pagerefs = False
+latex_elements: dict[str, str] = {
+    "papersize": "a4paper",
+    "pointsize": "10pt",
+    "figure_align": "H",
+    "printindex": "",
+    "makeindex": "",
+    # Long code lines wrap (never run into the margin); long words and URLs may break.
+    "sphinxsetup": "verbatimwrapslines=true, verbatimforcewraps=true, "
+    "verbatimmaxoverfull=0, verbatimmaxunderfull=0",
+    "preamble": r"""
+\setlength{\emergencystretch}{3em}
+\usepackage{xurl}
+\setcounter{tocdepth}{1}
+\makeatletter
+% Inline code may also break after an underscore or an opening parenthesis (long
+% identifiers in narrow table columns would otherwise run over the column).
+% (\hskip0pt, not \allowbreak: a glue, so the word after it may be hyphenated in tables)
+\protected\def\lrbookunderscore{\textunderscore\hskip0pt\relax}
+\let\lrbook@upquote\sphinxupquote
+\protected\def\sphinxupquote#1{\lrbook@upquote{\let\_\lrbookunderscore
+  \iflrbookintable\hyphenchar\font=45\relax\fi#1}}
+% Tables: a smaller font, and code words in their narrow columns may be hyphenated (a
+% word such as "regression" in monospace would otherwise run over its column's edge).
+\newif\iflrbookintable
+\AtBeginEnvironment{tabulary}{\small\lrbookintabletrue}
+\renewcommand*\sphinxbreaksafteractivelist{\do\.\do\,\do\;\do\?\do\!\do\/\do\(}
+% The table of contents keeps roman page numbers running into the front matter (the
+% preface): Sphinx's version restarts arabic numbering, and \frontmatter would then
+% restart roman numbering, giving two pages "i".
+\renewcommand{\sphinxtableofcontents}{%
+  \pagenumbering{roman}%
+  \begingroup\parskip\z@skip\sphinxtableofcontentshook\tableofcontents\endgroup
+  \if@openright\cleardoublepage\else\clearpage\fi}
+% Front matter: unnumbered chapters and sections; \mainmatter numbers them again.
+\newcounter{lrbooksecnumdepth}
+\newcommand{\lrbookfrontmatter}{\cleardoublepage\@mainmatterfalse
+  \setcounter{lrbooksecnumdepth}{\value{secnumdepth}}\setcounter{secnumdepth}{-1}}
+\newcommand{\lrbookmainmatter}{\mainmatter\setcounter{secnumdepth}{\value{lrbooksecnumdepth}}}
+\makeatother
+""",
+}
+
+
 # -- Hooks ---------------------------------------------------------------------------------
 def _mark_all_outdated_on_package_change(app, env, added, changed, removed) -> list[str]:
-    """Re-read every page when lrbook's source changed since the last build."""
+    """Re-read every page when lrbook's source changed since the last build.
+
+    Also (HTML) when the PDF edition appeared or went away: every page's sidebar links it,
+    and Sphinx does not rewrite unchanged pages for a changed ``html_context``.
+    """
     previous = getattr(env, "lrbook_source_hash", None)
     env.lrbook_source_hash = LRBOOK_HASH
-    if previous is not None and previous != LRBOOK_HASH:
+    had_pdf = getattr(env, "lrbook_has_pdf", None)
+    if app.builder.format == "html":
+        env.lrbook_has_pdf = PDF_PATH.is_file()
+    pdf_changed = app.builder.format == "html" and had_pdf not in (None, env.lrbook_has_pdf)
+    if (previous is not None and previous != LRBOOK_HASH) or pdf_changed:
         return sorted(env.found_docs - added - changed)
     # index.md's toctrees depend on which pages exist: re-read it when that set changes.
     previous_toc = getattr(env, "lrbook_toctrees", None)
@@ -179,25 +264,148 @@ def _mark_all_outdated_on_package_change(app, env, added, changed, removed) -> l
     return []
 
 
-def toctree_markdown(book_dir: Path = ROOT / "book") -> str:
-    """Return the MyST toctree directives for the planned pages that exist in ``book_dir``."""
+# LaTeX commands that open each part of the book in the PDF (the book class's).
+LATEX_PART_COMMANDS = {
+    "Front matter": "\\lrbookfrontmatter",  # \\frontmatter, without restarting page numbers
+    "Chapters": "\\lrbookmainmatter",
+    "Appendices": "\\appendix",
+}
+
+
+def toctree_markdown(book_dir: Path = ROOT / "book", latex: bool = False) -> str:
+    """Return the MyST toctree directives for the planned pages that exist in ``book_dir``.
+
+    For the PDF (``latex=True``) the captions (sidebar headings) are left out and each part
+    is opened by its LaTeX command (``\\frontmatter``, ``\\mainmatter``, ``\\appendix``).
+    """
     blocks = []
     for caption, pages in BOOK_PARTS.items():
         present = [page for page in pages if (book_dir / f"{page}.md").is_file()]
         if not present:
             continue
-        options = [f":caption: {caption}", ":maxdepth: 1"]
+        options = [":maxdepth: 1"] if latex else [f":caption: {caption}", ":maxdepth: 1"]
         if caption == "Chapters":
             options.append(":numbered:")
+        if latex:
+            blocks.append("```{raw} latex\n" + LATEX_PART_COMMANDS[caption] + "\n```")
         blocks.append("```{toctree}\n" + "\n".join(options) + "\n\n" + "\n".join(present) + "\n```")
     return "\n\n".join(blocks) + "\n"
 
 
+APPENDIX_TITLE = re.compile(r"^# Appendix [A-Z]: ", re.MULTILINE)
+
+
 def _insert_toctrees(app, docname: str, source: list[str]) -> None:
+    latex = app.builder.format == "latex"
     if docname == "index":
         if TOCTREE_MARKER not in source[0]:
             raise RuntimeError(f"book/index.md must contain the line {TOCTREE_MARKER!r}")
-        source[0] = source[0].replace(TOCTREE_MARKER, toctree_markdown())
+        if latex:
+            # The PDF's title page and table of contents replace the HTML front page's
+            # prose (which talks about download buttons): keep its title and the toctrees.
+            title = next(line for line in source[0].splitlines() if line.startswith("# "))
+            source[0] = title + "\n\n" + toctree_markdown(latex=True)
+        else:
+            source[0] = source[0].replace(TOCTREE_MARKER, toctree_markdown())
+    elif latex and docname in BOOK_PARTS["Appendices"]:
+        # \appendix already prints "Appendix A"; "Appendix A: All derivations" would repeat it.
+        source[0] = APPENDIX_TITLE.sub("# ", source[0], count=1)
+
+
+def _page_nodes(page: Any) -> list[Any]:
+    """The nodes of one included page of the PDF (a ``start_of_file``), in document order.
+
+    Pages the page itself includes (nested ``start_of_file``) are left out. Walks down from
+    ``page``: Sphinx sets ``start_of_file.children`` directly, so parent links do not lead
+    back up to it.
+    """
+    from sphinx import addnodes
+
+    found: list[Any] = []
+    stack = list(reversed(page.children))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, addnodes.start_of_file):
+            continue
+        found.append(node)
+        stack.extend(reversed(getattr(node, "children", [])))
+    return found
+
+
+def _latex_raw(latex: str) -> Any:
+    from docutils import nodes
+
+    return nodes.raw("", latex, format="latex")
+
+
+def solutions_to_chapter_end(document: Any) -> int:
+    """Move each chapter's exercise solutions to a "Solutions" section at its end (PDF).
+
+    ``document`` is the whole book as the LaTeX builder assembles it (one
+    ``start_of_file`` node per page). For every solution of an exercise of that page:
+    the exercise gets the label Sphinx's cross-references to it use (sphinx-exercise
+    writes only its own ``exercise:<label>`` in LaTeX, so the solution's "Solution to
+    Exercise N" link dangled) and a line linking to its solution; the solution (whose title
+    links back to the exercise) moves to the end of the chapter. Returns how many
+    solutions were moved.
+    """
+    from docutils import nodes
+    from sphinx import addnodes
+    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
+
+    moved = 0
+    for page in list(document.findall(addnodes.start_of_file)):
+        docname = page["docname"]
+        own = _page_nodes(page)
+        solutions = [n for n in own if isinstance(n, solution_node)]
+        if not solutions:
+            continue
+        exercises = {
+            n.get("label"): n
+            for n in own
+            if isinstance(n, exercise_node | exercise_enumerable_node)
+        }
+        chapter = next(n for n in own if isinstance(n, nodes.section))
+        section = nodes.section("", ids=[f"{docname}-solutions"], names=[])
+        section += nodes.title("", "Solutions")
+        for solution in solutions:
+            exercise = exercises.get(solution.get("target_label"))
+            target = f"{docname}:{solution['label']}"  # sphinx-exercise's LaTeX label
+            if exercise is not None:
+                index = exercise.parent.index(exercise)
+                exercise.parent.insert(
+                    index,
+                    _latex_raw(
+                        rf"\phantomsection\label{{\detokenize{{{docname}:{exercise['label']}}}}}"
+                    ),
+                )
+                exercise += nodes.paragraph(
+                    "",
+                    "",
+                    _latex_raw(
+                        rf"\hyperref[{target}]{{\textit{{Solution}}}} on page~\pageref{{{target}}}."
+                    ),
+                )
+            solution.parent.remove(solution)
+            section += solution
+            moved += 1
+        chapter += section
+    return moved
+
+
+def _solutions_transform() -> type:
+    from sphinx.transforms.post_transforms import SphinxPostTransform
+
+    class SolutionsToChapterEnd(SphinxPostTransform):
+        """LaTeX builder only: :func:`solutions_to_chapter_end` on the assembled book."""
+
+        default_priority = 100  # after sphinx-exercise resolved titles and links (20, 22)
+        builders = ("latex",)
+
+        def run(self, **kwargs: Any) -> None:
+            solutions_to_chapter_end(self.document)
+
+    return SolutionsToChapterEnd
 
 
 def _skip_sklearn_plumbing(app, what, name, obj, skip, options) -> bool | None:
@@ -290,6 +498,13 @@ def _copy_mathjax(app, exception) -> None:
     shutil.copytree(source, target)
 
 
+def _copy_pdf(app, exception) -> None:
+    """Copy the PDF edition into the HTML book (the sidebar links it), when it was built."""
+    if exception is not None or app.builder.format != "html" or not PDF_PATH.is_file():
+        return
+    shutil.copyfile(PDF_PATH, Path(app.outdir) / PDF_NAME)
+
+
 def setup(app) -> dict[str, Any]:
     _mathjax_source()  # fail early, with the fix, when MathJax is not installed
     app.connect("env-get-outdated", _mark_all_outdated_on_package_change)
@@ -297,5 +512,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)
     app.connect("build-finished", _copy_mathjax)
+    app.connect("build-finished", _copy_pdf)
     app.connect("autodoc-skip-member", _skip_sklearn_plumbing)
+    app.add_post_transform(_solutions_transform())
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -165,10 +165,24 @@ def _is_numeric(value: Any) -> bool:
 
 
 def _format_plain_text(text: str, fmt_spec: str) -> str:
-    """Format like myst-nb's ``{glue:text}`` role does."""
-    from myst_nb.core.variables import format_plain_text
+    """Format a glued ``text/plain`` as myst-nb's ``{glue:text}`` role does.
 
-    return format_plain_text(text, fmt_spec)
+    The same rule as ``myst_nb.core.variables.format_plain_text`` (myst-nb 1.x), written
+    here so that the book tests need only the ``test`` extra: ``nox -s tests`` runs them
+    on a book that ``nox -s docs`` built, in an environment without myst-nb. Should
+    myst-nb ever format differently, the page shows other text and the test fails.
+    """
+    value = _literal(text)
+    if fmt_spec == "":
+        return str(value)
+    kind = fmt_spec[-1]
+    if kind == "s":
+        value = str(value)
+    elif kind in "bcdoxX":
+        value = int(value)
+    elif kind in "eEfFgGn%":
+        value = float(value)
+    return format(value, fmt_spec)
 
 
 GLUE_TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
@@ -305,6 +319,15 @@ def test_glued_value_matches_lrbook(html_dir: Path, check: GlueCheck) -> None:
             f"{check.page}.html should show {check.key} as {text!r} ({{glue:text}} with "
             f"format {fmt!r}); pasted values on the page: {shown}"
         )
+
+
+def test_glue_text_formatting_follows_the_format_type() -> None:
+    assert _format_plain_text("0.8807970779778823", ".3f") == "0.881"
+    assert _format_plain_text("0.25", ".1%") == "25.0%"
+    assert _format_plain_text("12.0", "d") == "12"
+    assert _format_plain_text("'newton'", "s") == "newton"
+    assert _format_plain_text("'newton'", "") == "newton"
+    assert _format_plain_text("Eq(x, 1)", "") == "Eq(x, 1)"
 
 
 def test_numeric_comparison_helpers() -> None:
