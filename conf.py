@@ -67,6 +67,7 @@ BOOK_PARTS: dict[str, list[str]] = {
         "09_softmax",
         "10_backprop",
         "11_newton_regularisation",
+        "12_original_data",
     ],
     "Appendices": ["appendix_a_derivations", "appendix_b_api"],
 }
