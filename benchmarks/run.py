@@ -32,7 +32,7 @@ from _harness import (
     fmt_seconds,
 )
 
-GROUPS = ("gradient", "fit", "sgd", "import", "book", "tests")
+GROUPS = ("gradient", "fit", "sgd", "dask", "import", "book", "tests")
 
 
 def _drop_openblas_overrides(keep: bool) -> None:
@@ -151,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     _drop_openblas_overrides(args.keep_openblas_env)
 
     import bench_book
+    import bench_dask
     import bench_fit
     import bench_gradient
     import bench_import
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         ("gradient", bench_gradient.run, None),
         ("fit", bench_fit.run, None),
         ("sgd", bench_sgd.run, None),
+        ("dask", bench_dask.run, None),
         ("import", bench_import.run, None),
         ("book", bench_book.run if args.book else None, bench_book.not_run),
         ("tests", bench_tests.run if args.tests else None, bench_tests.not_run),
