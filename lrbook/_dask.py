@@ -420,7 +420,7 @@ def fit_linear_classifier(
     The hyperparameters are already validated; the data are validated per chunk in one
     pass; each Newton step or GD iteration is then one ``dask.compute``.
     """
-    from lrbook.optim import gradient_descent, newton
+    from lrbook.models import _run_solver
 
     if est.solver not in ("newton", "gd"):
         raise ValueError(
@@ -442,25 +442,7 @@ def fit_linear_classifier(
     n_classes = est._check_n_classes()
     shape = (objective.n_features + fit_intercept, n_classes)
     x0 = np.zeros(shape if est._multinomial else shape[:1])
-    with np.errstate(over="ignore", invalid="ignore"):  # the optimiser says why
-        if est.solver == "newton":
-            res = newton(
-                objective.fun_hess,
-                True,  # fun_hess gives loss, gradient and Hessian in one pass
-                x0,
-                max_iter=est.max_iter,
-                tol=est.tol,
-                progress=est.progress,
-            )
-        else:
-            res = gradient_descent(
-                objective.fun,
-                x0,
-                learning_rate=est.learning_rate,
-                max_iter=est.max_iter,
-                tol=est.tol,
-                progress=est.progress,
-            )
+    res = _run_solver(est.solver, objective, x0, est, None)  # newton: one pass a step
     est._set_params(res, fit_intercept, np.dtype(np.float64))
     if alpha == 0 and objective.separable(res.x):
         est._warn_separable()

@@ -82,61 +82,36 @@ def _validate_X(estimator: BaseEstimator, X: ArrayLike, *, reset: bool) -> Float
     return validate_data(estimator, X, reset=reset, dtype=_FLOAT_DTYPES)
 
 
-def _run_solver(
-    solver: str,
-    objective: O.LinearObjective | O.MLPObjective,
-    x0: FloatArray,
-    est: Any,
-    rng: Any,
-) -> OptimizeResult:
+def _run_solver(solver: str, objective: Any, x0: FloatArray, est: Any, rng: Any) -> OptimizeResult:
+    """Hand ``objective`` to the trainer ``solver`` with the estimator's settings.
+
+    ``objective`` is an ``_objectives`` objective, or the Dask one of ``lrbook._dask``,
+    whose ``fun_hess`` gives loss, gradient and Hessian in one pass (Newton's
+    ``hess=True``).
+    """
     # Badly scaled data (values near 1e308) overflow the logits or the gradient to inf;
     # the optimisers check every loss, gradient and Hessian and say so in an error that
     # suggests standardising, so NumPy's RuntimeWarnings would only add noise before it.
+    common = {"max_iter": est.max_iter, "tol": est.tol, "progress": est.progress}
     with np.errstate(over="ignore", invalid="ignore"):
-        return _run_solver_checked(solver, objective, x0, est, rng)
-
-
-def _run_solver_checked(
-    solver: str,
-    objective: O.LinearObjective | O.MLPObjective,
-    x0: FloatArray,
-    est: Any,
-    rng: Any,
-) -> OptimizeResult:
-    n = objective.X.shape[0]
-    if solver == "gd":
-        return gradient_descent(
-            objective.fun,
-            x0,
-            learning_rate=est.learning_rate,
-            max_iter=est.max_iter,
-            tol=est.tol,
-            progress=est.progress,
-        )
-    if solver == "sgd":
-        return sgd(
-            objective.fun_batch,
-            x0,
-            n,
-            fun=objective.fun,  # the full loss at the start and the end: blocked, no copy of X
-            batch_size=est.batch_size,
-            learning_rate=est.learning_rate,
-            max_iter=est.max_iter,
-            tol=est.tol,
-            n_iter_no_change=est.n_iter_no_change,
-            lr_decay=est.lr_decay,
-            random_state=rng,
-            progress=est.progress,
-        )
-    assert isinstance(objective, O.LinearObjective)
-    return newton(
-        objective.fun,
-        objective.newton_hess,
-        x0,
-        max_iter=est.max_iter,
-        tol=est.tol,
-        progress=est.progress,
-    )
+        if solver == "gd":
+            return gradient_descent(objective.fun, x0, learning_rate=est.learning_rate, **common)
+        if solver == "sgd":
+            return sgd(
+                objective.fun_batch,
+                x0,
+                objective.X.shape[0],
+                fun=objective.fun,  # the full loss at the start and the end: no copy of X
+                batch_size=est.batch_size,
+                learning_rate=est.learning_rate,
+                n_iter_no_change=est.n_iter_no_change,
+                lr_decay=est.lr_decay,
+                random_state=rng,
+                **common,
+            )
+        if hasattr(objective, "fun_hess"):
+            return newton(objective.fun_hess, True, x0, **common)
+        return newton(objective.fun, objective.newton_hess, x0, **common)
 
 
 # ============================================================================ classifiers
