@@ -73,7 +73,29 @@ def _n_missing() -> int:
     return int(datasets.load_breast_cancer_original().n_missing)
 
 
+def _capstone() -> Any:
+    """Run the capstone solution cell of the chapter's current source (all five steps)."""
+    import re
+    from pathlib import Path
+
+    import numpy as np
+
+    from lrbook.exercises import check_pipeline
+
+    source = (Path(__file__).resolve().parents[2] / "book" / "12_original_data.md").read_text(
+        encoding="utf-8"
+    )
+    cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", source, re.DOTALL)
+    (cell,) = [c for c in cells if "def model(" in c and "capstone = check_pipeline" in c]
+    namespace: dict[str, Any] = {"np": np, "check_pipeline": check_pipeline}
+    exec(compile(cell, "book/12_original_data.md:capstone", "exec"), namespace)
+    return namespace["capstone"]
+
+
 CHECKS: dict[str, Callable[[], Any]] = {
+    # the capstone solution passes its check (a solution that stops passing fails here)
+    "ch12_impl_passed": lambda: _capstone().passed,
+    "ch12_impl_n_checks": lambda: len(_capstone().steps),
     "oc-n": lambda: int(_data()[0].shape[0]),
     "oc-missing": _n_missing,
     "oc-pos": lambda: int(_data()[1].sum()),
