@@ -14,10 +14,12 @@ from lrbook._plotting.base import (
     _GREY,
     CLASS_COLORS,
     _as_1d,
+    _axes,
     _check_axes,
     _class_color,
+    _legend_if_labelled,
     _moving_average,
-    _new_axes,
+    _plot_marked,
 )
 from lrbook._validation import check_int, check_numbers, check_range
 from lrbook.losses import binary_cross_entropy
@@ -91,7 +93,7 @@ def plot_loss_curve(
         )
     if log and np.any(y <= 0):
         raise ValueError("log=True needs positive losses; losses has values <= 0")
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     color = color or CLASS_COLORS[0]
     x = np.arange(y.size) + (1 if xlog else 0)
     if log:
@@ -201,7 +203,7 @@ def plot_curves(
     limits = None if ylim is None else check_range(ylim, "ylim")
     if logy and limits is not None and limits[0] <= 0:
         raise ValueError(f"logy=True needs ylim with a positive low end, got ylim={ylim!r}")
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     for i, (name, ys) in enumerate(lines):
         ax.plot(xs, ys, color=palette[i % len(palette)], lw=2, label=name)
     for v in h_lines:
@@ -216,8 +218,7 @@ def plot_curves(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    if any(not name.startswith("_") for name, _ in lines):
-        ax.legend()
+    _legend_if_labelled(ax, (name for name, _ in lines))
     return ax
 
 
@@ -278,9 +279,6 @@ def plot_bce_cases(
         ylim=ylim,
         title="Binary cross-entropy: the two cases",
     )
-
-
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def _named_curves(
@@ -359,25 +357,16 @@ def plot_timings(
     curves = _named_curves(
         timings, xs.size, "timings", positive=loglog, reason="a log axis cannot show"
     )
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     order = np.argsort(xs, kind="stable")
     for i, (label, ys) in enumerate(curves):
-        ax.plot(
-            xs[order],
-            ys[order],
-            marker=_MARKERS[i % len(_MARKERS)],
-            ms=5,
-            lw=1.5,
-            color=_class_color(i),
-            label=label,
-        )
+        _plot_marked(ax, xs[order], ys[order], i, label, ms=5)
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if any(not label.startswith("_") for label, _ in curves):
-        ax.legend()
+    _legend_if_labelled(ax, (label for label, _ in curves))
     return ax
 
 
@@ -460,21 +449,12 @@ def plot_regularization_path(
             raise ValueError(f"values has values <= 0, which {reason}")
         matrix = arr.reshape(cs.size, -1)
         curves = []
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     x = cs[order]
     if matrix is None:
         for i, (label, ys) in enumerate(curves):
-            ax.plot(
-                x,
-                ys[order],
-                marker=_MARKERS[i % len(_MARKERS)],
-                ms=4,
-                lw=1.5,
-                color=_class_color(i),
-                label=label,
-            )
-        if any(not label.startswith("_") for label, _ in curves):
-            ax.legend()
+            _plot_marked(ax, x, ys[order], i, label, ms=4)
+        _legend_if_labelled(ax, (label for label, _ in curves))
     else:
         if matrix.shape[1] == 1:
             ax.plot(x, matrix[order, 0], "o-", ms=4, lw=1.5, color=_class_color(0))
@@ -593,7 +573,7 @@ def plot_lr_sweep(
             for a in ax_arr:
                 _check_axes(a, "axes")
     else:
-        single = _new_axes() if axes is None else _check_axes(axes, "axes")
+        single = _axes(axes, "axes")
         ax_arr = np.array([single] * n, dtype=object)
 
     for i, (lr, h, diverged) in enumerate(items):
