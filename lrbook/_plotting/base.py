@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,13 @@ def _legend_if_labelled(ax: Axes, labels: Iterable[str]) -> None:
     """Draw a legend if any label is shown in one (does not start with ``"_"``)."""
     if any(not label.startswith("_") for label in labels):
         ax.legend()
+
+
+def _check_mapping(values: Any, name: str, what: str) -> Mapping[Any, Any]:
+    """``values`` if it is a non-empty mapping, else a TypeError saying it must be ``what``."""
+    if not isinstance(values, Mapping) or len(values) == 0:
+        raise TypeError(f"{name} must be a non-empty mapping {what}, got {type(values).__name__}")
+    return values
 
 
 def _is_3d(ax: Axes) -> bool:

@@ -16,6 +16,7 @@ from lrbook._plotting.base import (
     _as_1d,
     _axes,
     _check_axes,
+    _check_mapping,
     _class_color,
     _legend_if_labelled,
     _moving_average,
@@ -175,11 +176,7 @@ def plot_curves(
     (3, ['tanh', 'z / 4'])
     """
     xs = _as_1d(x, "x")
-    if not isinstance(curves, Mapping) or len(curves) == 0:
-        raise TypeError(
-            "curves must be a non-empty mapping label -> y values, e.g. "
-            f"{{'cross-entropy': loss}}, got {type(curves).__name__}"
-        )
+    _check_mapping(curves, "curves", "label -> y values, e.g. {'cross-entropy': loss}")
     palette = list(CLASS_COLORS) if colors is None else [str(c) for c in colors]
     if colors is not None and len(palette) < len(curves):
         raise ValueError(
@@ -285,11 +282,7 @@ def _named_curves(
     values: Any, n: int, name: str, *, positive: bool, reason: str
 ) -> list[tuple[str, NDArray[np.float64]]]:
     """Validate a mapping label -> y values of length ``n`` (finite; > 0 if ``positive``)."""
-    if not isinstance(values, Mapping) or len(values) == 0:
-        raise TypeError(
-            f"{name} must be a non-empty mapping label -> values, e.g. "
-            f"{{'NumPy': [...]}}, got {type(values).__name__}"
-        )
+    _check_mapping(values, name, "label -> values, e.g. {'NumPy': [...]}")
     out = []
     for label, v in values.items():
         ys = _as_1d(v, f"{name}[{label!r}]")

@@ -14,6 +14,7 @@ from lrbook._plotting.base import (
     _GREY,
     _as_1d,
     _axes,
+    _check_mapping,
     _class_color,
 )
 from lrbook._validation import check_int
@@ -80,11 +81,9 @@ def plot_step_size_error(
     e = _as_1d(eps, "eps")
     if np.any(e <= 0):
         raise ValueError("eps must be positive step sizes")
-    if not isinstance(errors, Mapping) or len(errors) == 0:
-        raise TypeError(
-            "errors must be a non-empty mapping method name -> error array, e.g. "
-            f"{{'forward': ..., 'central': ...}}, got {type(errors).__name__}"
-        )
+    _check_mapping(
+        errors, "errors", "method name -> error array, e.g. {'forward': ..., 'central': ...}"
+    )
     order = np.argsort(e)
     e = e[order]
     curves = []
