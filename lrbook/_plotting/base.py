@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,8 @@ CLASS_COLORS: tuple[str, ...] = (
 #: Colour of optimisation paths drawn over loss contours and surfaces.
 PATH_COLOR = "#D55E00"
 _GREY = "0.45"
+#: Marker of curve i in a family of marked curves is ``_MARKERS[i % 8]``.
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 # ---------------------------------------------------------------------------
@@ -47,6 +50,47 @@ def _check_axes(ax: Any, name: str = "ax") -> Axes:
             f"create one with fig.add_subplot() or leave {name}=None"
         )
     return ax
+
+
+def _axes(
+    ax: Any,
+    name: str = "ax",
+    *,
+    projection: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Axes:
+    """``ax`` checked to be an Axes, or the Axes of a new figure if it is None."""
+    if ax is None:
+        return _new_axes(projection=projection, figsize=figsize)
+    return _check_axes(ax, name)
+
+
+def _plot_marked(
+    ax: Axes, x: NDArray[np.float64], y: NDArray[np.float64], i: int, label: str, *, ms: float
+) -> None:
+    """Draw curve ``i`` of a family with palette colour ``i`` and marker ``i``."""
+    ax.plot(
+        x,
+        y,
+        marker=_MARKERS[i % len(_MARKERS)],
+        ms=ms,
+        lw=1.5,
+        color=_class_color(i),
+        label=label,
+    )
+
+
+def _legend_if_labelled(ax: Axes, labels: Iterable[str]) -> None:
+    """Draw a legend if any label is shown in one (does not start with ``"_"``)."""
+    if any(not label.startswith("_") for label in labels):
+        ax.legend()
+
+
+def _check_mapping(values: Any, name: str, what: str) -> Mapping[Any, Any]:
+    """``values`` if it is a non-empty mapping, else a TypeError saying it must be ``what``."""
+    if not isinstance(values, Mapping) or len(values) == 0:
+        raise TypeError(f"{name} must be a non-empty mapping {what}, got {type(values).__name__}")
+    return values
 
 
 def _is_3d(ax: Axes) -> bool:

@@ -14,10 +14,13 @@ from lrbook._plotting.base import (
     _GREY,
     CLASS_COLORS,
     _as_1d,
+    _axes,
     _check_axes,
+    _check_mapping,
     _class_color,
+    _legend_if_labelled,
     _moving_average,
-    _new_axes,
+    _plot_marked,
 )
 from lrbook._validation import check_int, check_numbers, check_range
 from lrbook.losses import binary_cross_entropy
@@ -91,7 +94,7 @@ def plot_loss_curve(
         )
     if log and np.any(y <= 0):
         raise ValueError("log=True needs positive losses; losses has values <= 0")
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     color = color or CLASS_COLORS[0]
     x = np.arange(y.size) + (1 if xlog else 0)
     if log:
@@ -173,11 +176,7 @@ def plot_curves(
     (3, ['tanh', 'z / 4'])
     """
     xs = _as_1d(x, "x")
-    if not isinstance(curves, Mapping) or len(curves) == 0:
-        raise TypeError(
-            "curves must be a non-empty mapping label -> y values, e.g. "
-            f"{{'cross-entropy': loss}}, got {type(curves).__name__}"
-        )
+    _check_mapping(curves, "curves", "label -> y values, e.g. {'cross-entropy': loss}")
     palette = list(CLASS_COLORS) if colors is None else [str(c) for c in colors]
     if colors is not None and len(palette) < len(curves):
         raise ValueError(
@@ -201,7 +200,7 @@ def plot_curves(
     limits = None if ylim is None else check_range(ylim, "ylim")
     if logy and limits is not None and limits[0] <= 0:
         raise ValueError(f"logy=True needs ylim with a positive low end, got ylim={ylim!r}")
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     for i, (name, ys) in enumerate(lines):
         ax.plot(xs, ys, color=palette[i % len(palette)], lw=2, label=name)
     for v in h_lines:
@@ -216,8 +215,7 @@ def plot_curves(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    if any(not name.startswith("_") for name, _ in lines):
-        ax.legend()
+    _legend_if_labelled(ax, (name for name, _ in lines))
     return ax
 
 
@@ -280,18 +278,11 @@ def plot_bce_cases(
     )
 
 
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-
-
 def _named_curves(
     values: Any, n: int, name: str, *, positive: bool, reason: str
 ) -> list[tuple[str, NDArray[np.float64]]]:
     """Validate a mapping label -> y values of length ``n`` (finite; > 0 if ``positive``)."""
-    if not isinstance(values, Mapping) or len(values) == 0:
-        raise TypeError(
-            f"{name} must be a non-empty mapping label -> values, e.g. "
-            f"{{'NumPy': [...]}}, got {type(values).__name__}"
-        )
+    _check_mapping(values, name, "label -> values, e.g. {'NumPy': [...]}")
     out = []
     for label, v in values.items():
         ys = _as_1d(v, f"{name}[{label!r}]")
@@ -359,25 +350,16 @@ def plot_timings(
     curves = _named_curves(
         timings, xs.size, "timings", positive=loglog, reason="a log axis cannot show"
     )
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     order = np.argsort(xs, kind="stable")
     for i, (label, ys) in enumerate(curves):
-        ax.plot(
-            xs[order],
-            ys[order],
-            marker=_MARKERS[i % len(_MARKERS)],
-            ms=5,
-            lw=1.5,
-            color=_class_color(i),
-            label=label,
-        )
+        _plot_marked(ax, xs[order], ys[order], i, label, ms=5)
     if loglog:
         ax.set_xscale("log")
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if any(not label.startswith("_") for label, _ in curves):
-        ax.legend()
+    _legend_if_labelled(ax, (label for label, _ in curves))
     return ax
 
 
@@ -460,21 +442,12 @@ def plot_regularization_path(
             raise ValueError(f"values has values <= 0, which {reason}")
         matrix = arr.reshape(cs.size, -1)
         curves = []
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     x = cs[order]
     if matrix is None:
         for i, (label, ys) in enumerate(curves):
-            ax.plot(
-                x,
-                ys[order],
-                marker=_MARKERS[i % len(_MARKERS)],
-                ms=4,
-                lw=1.5,
-                color=_class_color(i),
-                label=label,
-            )
-        if any(not label.startswith("_") for label, _ in curves):
-            ax.legend()
+            _plot_marked(ax, x, ys[order], i, label, ms=4)
+        _legend_if_labelled(ax, (label for label, _ in curves))
     else:
         if matrix.shape[1] == 1:
             ax.plot(x, matrix[order, 0], "o-", ms=4, lw=1.5, color=_class_color(0))
@@ -593,7 +566,7 @@ def plot_lr_sweep(
             for a in ax_arr:
                 _check_axes(a, "axes")
     else:
-        single = _new_axes() if axes is None else _check_axes(axes, "axes")
+        single = _axes(axes, "axes")
         ax_arr = np.array([single] * n, dtype=object)
 
     for i, (lr, h, diverged) in enumerate(items):

@@ -13,9 +13,9 @@ from numpy.typing import ArrayLike
 from lrbook._plotting.base import (
     _GREY,
     _as_1d,
-    _check_axes,
+    _axes,
+    _check_mapping,
     _class_color,
-    _new_axes,
 )
 from lrbook._validation import check_int
 
@@ -81,11 +81,9 @@ def plot_step_size_error(
     e = _as_1d(eps, "eps")
     if np.any(e <= 0):
         raise ValueError("eps must be positive step sizes")
-    if not isinstance(errors, Mapping) or len(errors) == 0:
-        raise TypeError(
-            "errors must be a non-empty mapping method name -> error array, e.g. "
-            f"{{'forward': ..., 'central': ...}}, got {type(errors).__name__}"
-        )
+    _check_mapping(
+        errors, "errors", "method name -> error array, e.g. {'forward': ..., 'central': ...}"
+    )
     order = np.argsort(e)
     e = e[order]
     curves = []
@@ -96,7 +94,7 @@ def plot_step_size_error(
         if np.any(a < 0):
             raise ValueError(f"errors[{name!r}] must be >= 0 (errors are absolute values)")
         curves.append((str(name), np.where(a > 0, a, np.nan)[order]))
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     for i, (name, a) in enumerate(curves):
         color = _class_color(i)
         label = f"{name} difference" if name in _SLOPES else name
@@ -218,11 +216,8 @@ def plot_network(
         check_int(n_outputs, "n_outputs", 1),
     ]
     gap = max(2.5, 0.6 * max(sizes))  # wide enough that tall layers do not look squashed
-    if ax is None:
-        height = 6.0 * (max(sizes) + 1.9) / (2 * gap + 1.6)
-        ax = _new_axes(figsize=(6.0, float(np.clip(height, 2.5, 8.0))))
-    else:
-        _check_axes(ax)
+    height = 6.0 * (max(sizes) + 1.9) / (2 * gap + 1.6)  # of a new figure
+    ax = _axes(ax, figsize=(6.0, float(np.clip(height, 2.5, 8.0))))
     xs = [0.0, gap, 2 * gap]
     r = 0.3
     fills = ["#DDEEFF", "#FFE6CC", "#DDF2E6"]
@@ -304,10 +299,7 @@ def plot_computation_graph(
     (True, True)
     """
     n = check_int(n_features, "n_features", 1)
-    if ax is None:
-        ax = _new_axes(figsize=(8.0, max(3.0, 0.8 * (2 * n + 1))))
-    else:
-        _check_axes(ax)
+    ax = _axes(ax, figsize=(8.0, max(3.0, 0.8 * (2 * n + 1))))
     fwd = {"boxstyle": "round,pad=0.35", "fc": "#DDEEFF", "ec": "k"}
     inp = {"boxstyle": "round,pad=0.3", "fc": "#F2F2F2", "ec": "0.4"}
     back: dict[str, Any] = {"color": "#D55E00", "fontsize": 9, "ha": "center"}

@@ -16,11 +16,10 @@ from lrbook._plotting.base import (
     CLASS_COLORS,
     PATH_COLOR,
     _as_1d,
-    _check_axes,
+    _axes,
     _check_path,
     _class_color,
     _is_3d,
-    _new_axes,
 )
 from lrbook._primitives import sigmoid
 from lrbook._validation import check_int, check_points, check_range
@@ -68,7 +67,7 @@ def plot_sigmoid(
     >>> len(ax.lines), len(ax.collections)
     (3, 2)
     """
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     lo, hi = (-6.0, 6.0) if z_range is None else check_range(z_range, "z_range")
     zs: NDArray[np.float64] | None = None
     ys: NDArray[np.float64] | None = None
@@ -159,7 +158,7 @@ def plot_linear_fit(
     ys = _as_1d(y, "y")
     if xs.size != ys.size:
         raise ValueError(f"x and y must have the same length, got {xs.size} and {ys.size}")
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     ax.scatter(xs, ys, color=CLASS_COLORS[0], alpha=0.7, edgecolor="k", s=25, label="data")
     grid = np.linspace(xs.min(), xs.max(), 2)
     for i, (name, c) in enumerate((coefs or {}).items()):
@@ -308,7 +307,7 @@ def plot_decision_boundary(
     """
     Xa = _check_X2(X)
     res = check_int(resolution, "resolution", 2)
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     lo, hi = Xa.min(axis=0), Xa.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
     lo, hi = lo - padding * span, hi + padding * span
@@ -482,15 +481,12 @@ def plot_loss_surface(
     ('3d', 1)
     """
     W1, W2, Z = _loss_grid(loss_fn, w1_range, w2_range, resolution)
-    if ax is None:
-        ax = _new_axes(projection="3d")
-    else:
-        _check_axes(ax)
-        if not _is_3d(ax):
-            raise TypeError(
-                "ax must be a 3-D Axes for plot_loss_surface; create it with "
-                "fig.add_subplot(projection='3d') (or use plot_loss_contours for 2-D)"
-            )
+    ax = _axes(ax, projection="3d")
+    if not _is_3d(ax):
+        raise TypeError(
+            "ax must be a 3-D Axes for plot_loss_surface; create it with "
+            "fig.add_subplot(projection='3d') (or use plot_loss_contours for 2-D)"
+        )
     ax3: Any = ax
     ax3.plot_surface(W1, W2, Z, cmap=cmap, alpha=0.75, linewidth=0, antialiased=True)
     if path is not None:
@@ -580,7 +576,7 @@ def plot_loss_contours(
     ['path', 'start', 'end', 'optimum']
     """
     W1, W2, Z = _loss_grid(loss_fn, w1_range, w2_range, resolution)
-    ax = _new_axes() if ax is None else _check_axes(ax)
+    ax = _axes(ax)
     lv: Any
     if isinstance(levels, numbers.Integral) and not isinstance(levels, bool):
         n_lv = check_int(levels, "levels", 1)
