@@ -26,7 +26,8 @@ True
 from __future__ import annotations
 
 from lrbook.exercises._backprop import check_backprop
-from lrbook.exercises._core import CheckResult, Diagnosis, Step
+from lrbook.exercises._core import CheckResult, Step
+from lrbook.exercises._diagnoses import Diagnosis
 from lrbook.exercises._functions import check_log_loss, check_sigmoid, check_softmax
 from lrbook.exercises._gradients import check_gradient, check_numerical_gradient
 from lrbook.exercises._pipeline import check_pipeline

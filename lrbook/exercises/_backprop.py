@@ -9,17 +9,9 @@ from typing import Any
 import numpy as np
 
 from lrbook import kernels
-from lrbook.exercises._core import (
-    CheckResult,
-    Fail,
-    as_float_array,
-    call,
-    close,
-    diagnoses_for,
-    match,
-    run_battery,
-    show,
-)
+from lrbook.exercises._compare import as_float_array, close, match, show
+from lrbook.exercises._core import CheckResult, Fail, call, run_battery
+from lrbook.exercises._diagnoses import MEAN_OR_SUM, OVERFLOWS, diagnoses_for
 from lrbook.exercises._gradients import _SIGN, _SUM
 from lrbook.gradcheck import numerical_gradient, relative_error
 from lrbook.losses import mlp_forward, mlp_loss_grad
@@ -28,12 +20,8 @@ from lrbook.losses import mlp_forward, mlp_loss_grad
 _BACKPROP_KEYS = ("W1", "b1", "W2", "b2")
 
 BACKPROP_DIAGNOSES = diagnoses_for(
-    {
-        "overflow_exp": (2, "The textbook formula overflows"),
-        "invalid_value": (2, "The textbook formula overflows"),
-        "sum_not_mean": (4, "Mean or sum?"),
-    },
     (10, "Deltas, backwards"),
+    {OVERFLOWS: ("overflow_exp", "invalid_value"), MEAN_OR_SUM: ("sum_not_mean",)},
     {
         "not_a_dict": (
             "not a dict of gradients",
@@ -172,6 +160,7 @@ def check_backprop(
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. a forgotten sigma'(z1) in the hidden delta.
 
     Examples
     --------

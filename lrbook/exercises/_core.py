@@ -1,16 +1,17 @@
-"""The machinery shared by every check: result objects, diagnoses, calling the reader's code.
+"""The machinery shared by every check: result objects, the runner, calling the reader's code.
 
 A check is a list of named *steps*. Each step calls the reader's function (through
 :func:`call`, which turns NumPy warnings into failures and notices modified inputs) and
-raises :class:`Fail` with the key of a :class:`Diagnosis` when something is wrong. The
-runner stops at the first failure and builds a :class:`CheckResult`.
+raises :class:`Fail` with the key of a :class:`~lrbook.exercises.Diagnosis` when something
+is wrong. The runner stops at the first failure and builds a :class:`CheckResult`. The
+diagnoses and the book sections their hints name are in ``_diagnoses``; the comparisons
+of results with expected values in ``_compare``.
 """
 
 from __future__ import annotations
 
 import copy
 import html
-import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,37 +19,7 @@ from typing import Any
 
 import numpy as np
 
-# A section of the book, as printed in hints: (chapter number, section title).
-Section = tuple[int, str]
-
-
-@dataclass(frozen=True)
-class Diagnosis:
-    """A named typical mistake: what it is, why it gives the observed failure, where to read.
-
-    Attributes
-    ----------
-    key : str
-        Stable identifier, e.g. ``"overflow_exp"`` (tests and programs compare this).
-    title : str
-        One line naming the mistake, e.g. ``"overflow in exp at z = -1000"``.
-    why : str
-        Why the observed failure points to this mistake, and how to fix it (without
-        giving the solution away).
-    section : tuple of (int, str)
-        Chapter number and section title of the book that explains the point.
-    """
-
-    key: str
-    title: str
-    why: str
-    section: Section
-
-    @property
-    def hint(self) -> str:
-        """Where to read: ``'chapter 2, section "The textbook formula overflows"'``."""
-        chapter, title = self.section
-        return f'chapter {chapter}, section "{title}"'
+from lrbook.exercises._diagnoses import Diagnosis
 
 
 @dataclass
@@ -281,164 +252,3 @@ def _exception_key(exc: Exception) -> str:
     if "Cannot cast ufunc" in text or "casting rule" in text:
         return "integer_inplace"
     return "raised"
-
-
-# ----------------------------------------------------------------------- comparing arrays
-def as_float_array(out: Any, what: str, expected_shape: tuple[int, ...]) -> np.ndarray:
-    """``out`` as an array of the expected shape, or :class:`Fail` with a shape diagnosis."""
-    if out is None:
-        raise Fail(f"{what} returned None: did you forget the return statement?", "returns_none")
-    try:
-        arr = np.asarray(out)
-    except Exception:
-        raise Fail(f"{what} returned a {type(out).__name__}, not an array", "wrong_type") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise Fail(
-            f"{what} returned a {type(out).__name__} of dtype {arr.dtype}, not numbers",
-            "wrong_type",
-        )
-    if arr.shape != expected_shape:
-        key = "wrong_shape"
-        if arr.size == math.prod(expected_shape) and arr.shape != expected_shape:
-            key = "column_shape" if arr.ndim == 2 and 1 in arr.shape else "transposed"
-        if arr.shape == expected_shape[::-1] and arr.ndim == 2 and 1 not in arr.shape:
-            key = "transposed"
-        raise Fail(f"{what} returned shape {arr.shape}, expected shape {expected_shape}", key)
-    return arr
-
-
-def show(values: Any, digits: int = 6) -> str:
-    """A short printed form of numbers for messages."""
-    arr = np.asarray(values, dtype=float)
-    with np.printoptions(precision=digits, suppress=False, threshold=8, edgeitems=3):
-        return str(arr) if arr.ndim else f"{float(arr):.{digits}g}"
-
-
-def close(got: Any, want: Any, rtol: float = 1e-7, atol: float = 1e-12) -> bool:
-    """Whether two arrays agree (same shape, NaN never agrees)."""
-    g = np.asarray(got, dtype=float)
-    w = np.asarray(want, dtype=float)
-    return g.shape == w.shape and bool(np.allclose(g, w, rtol=rtol, atol=atol))
-
-
-def match(got: Any, candidates: Mapping[str, Any], rtol: float = 1e-6) -> str | None:
-    """The key of the first candidate (a typical wrong answer) that ``got`` equals."""
-    for key, value in candidates.items():
-        if close(got, value, rtol=rtol, atol=1e-10):
-            return key
-    return None
-
-
-def ratio_key(got: Any, want: Any, n: int) -> str | None:
-    """``"sum_not_mean"`` / ``"sign_error"`` / ``"no_mean_twice"`` for constant ratios."""
-    g = np.asarray(got, dtype=float).ravel()
-    w = np.asarray(want, dtype=float).ravel()
-    if g.shape != w.shape or not np.all(np.isfinite(g)):
-        return None
-    return match(g, {"sum_not_mean": n * w, "sign_error": -w, "sum_and_sign": -n * w})
-
-
-# ------------------------------------------------------------------------- shared diagnoses
-def common_diagnoses(section_of: Callable[[str], Section]) -> dict[str, Diagnosis]:
-    """Diagnoses every check shares; ``section_of(key)`` picks the chapter to read."""
-    entries = {
-        "not_implemented": (
-            "not implemented yet",
-            "replace the line raise NotImplementedError with the body of your function, "
-            "then run the check again.",
-        ),
-        "raised": (
-            "your function raised an exception",
-            "the message above says where; run your function on the input shown to see the "
-            "traceback.",
-        ),
-        "returns_none": (
-            "nothing returned",
-            "a Python function without a return statement returns None. Return the result.",
-        ),
-        "wrong_type": (
-            "the result is not an array of numbers",
-            "return a NumPy array (or a float where a single number is asked for).",
-        ),
-        "mutates_input": (
-            "mutating the input",
-            "in-place operations (z -= ..., z *= ..., np.exp(z, out=z), x[i] += h without "
-            "restoring) change the caller's array, so later code sees different data. Work "
-            "on a new array: write z = z - c instead of z -= c, or copy first.",
-        ),
-        "not_vectorised": (
-            "not vectorised: fails on arrays",
-            "math.exp, math.log and if/else on a whole array work only for single numbers. "
-            "Use NumPy's functions (np.exp, np.log, np.where), which act element-wise.",
-        ),
-        "shape_mismatch": (
-            "shapes do not fit together",
-            "a matrix product or broadcast failed. Write the shape of every intermediate "
-            "array next to its line: samples are rows, so X is (n, d) and w is (d,).",
-        ),
-        "integer_inplace": (
-            "integer-dtype parameters updated in place",
-            "an in-place update like w -= step cannot store floats in an integer array. "
-            "Start from a float copy: w = np.array(w0, dtype=float).",
-        ),
-        "wrong_shape": (
-            "wrong shape",
-            "the result must have exactly the shape stated in the task; check which axis "
-            "you summed over and whether a reshape is missing.",
-        ),
-        "column_shape": (
-            "transposed: a column (d, 1) instead of a flat vector (d,)",
-            "a (d, 1) column and a (d,) vector broadcast differently (their difference is a "
-            "(d, d) matrix). Keep vectors 1-D: use .ravel() or index with [:, 0].",
-        ),
-        "transposed": (
-            "transposed result",
-            "the values are there but in the transposed layout. Samples are rows: X has "
-            "shape (n, d), and the gradient has the shape of the parameter.",
-        ),
-        "overflow_exp": (
-            "overflow in exp",
-            "np.exp(x) exceeds the largest float64 (about 1.8e308) once x > 709.78, e.g. "
-            "exp(-z) at z = -1000. Never exponentiate a large positive number: compute from "
-            "exp(-|z|), which lies in (0, 1], or shift by the maximum first.",
-        ),
-        "log_zero": (
-            "log(0) -> -inf at extreme logits",
-            "a probability that rounds to exactly 0 or 1 (sigma(40) is 1.0 in float64) makes "
-            "log(p) or log(1 - p) infinite. Compute log-probabilities from the logits "
-            "directly (log sigma(z) = -softplus(-z)), never from rounded probabilities.",
-        ),
-        "divide_by_zero": (
-            "division by zero",
-            "a denominator became exactly 0 for extreme inputs (e.g. 1 + exp(z) rounded, or "
-            "a sum of underflowed exponentials). Rewrite so that every denominator is at "
-            "least 1.",
-        ),
-        "invalid_value": (
-            "invalid value (NaN) for extreme inputs",
-            "inf - inf, inf / inf or 0 * inf produced NaN, typically exp(z) / (1 + exp(z)) "
-            "at z = 1000 or exp(z) / sum(exp(z)) with overflowing terms. Compute from "
-            "exponentials of non-positive numbers only.",
-        ),
-    }
-    return {
-        key: Diagnosis(key, title, why, section_of(key)) for key, (title, why) in entries.items()
-    }
-
-
-def diagnoses_for(
-    sections: Mapping[str, Section], default: Section, extra: Mapping[str, tuple[str, str]]
-) -> dict[str, Diagnosis]:
-    """The common diagnoses plus a check's own ``extra`` ones (key -> (title, why)).
-
-    ``sections`` picks the chapter and section for a key; every other key gets ``default``.
-    """
-
-    def section_of(key: str) -> Section:
-        return sections.get(key, default)
-
-    out = common_diagnoses(section_of)
-    out.update({k: Diagnosis(k, t, w, section_of(k)) for k, (t, w) in extra.items()})
-    return out

@@ -10,31 +10,17 @@ import numpy as np
 
 from lrbook import kernels
 from lrbook._primitives import sigmoid, softmax
-from lrbook.exercises._core import (
-    CheckResult,
-    Fail,
-    Section,
-    as_float_array,
-    call,
-    close,
-    diagnoses_for,
-    match,
-    run_battery,
-    show,
-)
-
-_SIGMOID_SECTIONS: dict[str, Section] = {
-    "overflow_exp": (2, "The textbook formula overflows"),
-    "invalid_value": (2, "The textbook formula overflows"),
-    "divide_by_zero": (2, "The textbook formula overflows"),
-    "negative_tail": (2, "The tanh form loses the negative tail"),
-    "not_vectorised": (6, "One example at a time"),
-}
-
+from lrbook.exercises._compare import as_float_array, close, match, show
+from lrbook.exercises._core import CheckResult, Fail, call, run_battery
+from lrbook.exercises._diagnoses import ONE_AT_A_TIME, OVERCONFIDENT, OVERFLOWS, diagnoses_for
 
 SIGMOID_DIAGNOSES = diagnoses_for(
-    _SIGMOID_SECTIONS,
     (2, "Scores are not probabilities"),
+    {
+        OVERFLOWS: ("overflow_exp", "invalid_value", "divide_by_zero"),
+        (2, "The tanh form loses the negative tail"): ("negative_tail",),
+        ONE_AT_A_TIME: ("not_vectorised",),
+    },
     {
         "integer_output": (
             "integer-dtype output",
@@ -187,14 +173,13 @@ def check_sigmoid(fn: Callable[[np.ndarray], Any]) -> CheckResult:
 
 # ------------------------------------------------------------------------ log loss
 LOG_LOSS_DIAGNOSES = diagnoses_for(
-    {
-        "log_zero": (3, "Overconfident wrong predictions"),
-        "overflow_exp": (2, "The textbook formula overflows"),
-        "clipped": (3, "Overconfident wrong predictions"),
-        "squared_error": (3, "Why not squared error?"),
-        "not_vectorised": (6, "One example at a time"),
-    },
     (3, "The likelihood view"),
+    {
+        OVERCONFIDENT: ("log_zero", "clipped"),
+        OVERFLOWS: ("overflow_exp",),
+        (3, "Why not squared error?"): ("squared_error",),
+        ONE_AT_A_TIME: ("not_vectorised",),
+    },
     {
         "per_sample": (
             "per-sample losses instead of their mean",
@@ -257,6 +242,7 @@ def check_log_loss(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckResult:
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. a sum instead of a mean.
 
     Examples
     --------
@@ -381,14 +367,16 @@ def check_log_loss(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckResult:
 
 # ------------------------------------------------------------------------ softmax
 SOFTMAX_DIAGNOSES = diagnoses_for(
-    {
-        "no_max_shift": (9, "Log-sum-exp: softmax without overflow"),
-        "overflow_exp": (9, "Log-sum-exp: softmax without overflow"),
-        "invalid_value": (9, "Log-sum-exp: softmax without overflow"),
-        "divide_by_zero": (9, "Log-sum-exp: softmax without overflow"),
-        "shift_invariance": (9, "Shift invariance"),
-    },
     (9, "The softmax"),
+    {
+        (9, "Log-sum-exp: softmax without overflow"): (
+            "no_max_shift",
+            "overflow_exp",
+            "invalid_value",
+            "divide_by_zero",
+        ),
+        (9, "Shift invariance"): ("shift_invariance",),
+    },
     {
         "wrong_axis": (
             "wrong class axis",
@@ -469,6 +457,7 @@ def check_softmax(fn: Callable[[np.ndarray], Any]) -> CheckResult:
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. normalising over the wrong axis.
 
     Examples
     --------
@@ -543,7 +532,11 @@ def check_softmax(fn: Callable[[np.ndarray], Any]) -> CheckResult:
             numeric[:, c] = (up - down) / (2 * h)
         analytic = kernels.softmax_jacobian(p[:, None], p[None, :], np.eye(3))
         if not close(numeric, analytic, rtol=1e-5, atol=1e-8):
-            raise Fail(f"finite-difference Jacobian {show(numeric, 4)}", "wrong_values")
+            raise Fail(
+                f"finite-difference Jacobian {show(numeric, 4)} differs from "
+                f"p_j (delta_jc - p_c) = {show(analytic, 4)}",
+                "wrong_values",
+            )
 
     return run_battery(
         "check_softmax",

@@ -8,16 +8,14 @@ from typing import Any
 import numpy as np
 
 from lrbook._primitives import sigmoid
-from lrbook.exercises._core import (
-    CheckResult,
-    Fail,
-    as_float_array,
-    call,
-    close,
+from lrbook.exercises._compare import as_float_array, close, match, show
+from lrbook.exercises._core import CheckResult, Fail, call, run_battery
+from lrbook.exercises._diagnoses import (
+    MEAN_OR_SUM,
+    ONE_AT_A_TIME,
+    OVERFLOWS,
+    ROWS_OR_COLUMNS,
     diagnoses_for,
-    match,
-    run_battery,
-    show,
 )
 from lrbook.gradcheck import numerical_gradient, relative_error
 from lrbook.losses import binary_cross_entropy, logistic_loss_grad
@@ -34,15 +32,13 @@ _SIGN = (
 )
 
 GRADIENT_DIAGNOSES = diagnoses_for(
-    {
-        "sum_not_mean": (4, "Mean or sum?"),
-        "column_shape": (4, "Samples in rows or in columns"),
-        "transposed": (4, "Samples in rows or in columns"),
-        "overflow_exp": (2, "The textbook formula overflows"),
-        "invalid_value": (2, "The textbook formula overflows"),
-        "not_vectorised": (6, "One example at a time"),
-    },
     (4, "One example, two features: the computation graph"),
+    {
+        MEAN_OR_SUM: ("sum_not_mean",),
+        ROWS_OR_COLUMNS: ("column_shape", "transposed"),
+        OVERFLOWS: ("overflow_exp", "invalid_value"),
+        ONE_AT_A_TIME: ("not_vectorised",),
+    },
     {
         "sum_not_mean": _SUM,
         "sign_error": _SIGN,
@@ -111,6 +107,7 @@ def check_gradient(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], Any]) -> C
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. a missing factor 1/n.
 
     Examples
     --------
@@ -204,11 +201,8 @@ def check_gradient(fn: Callable[[np.ndarray, np.ndarray, np.ndarray], Any]) -> C
 
 # ------------------------------------------------------------------ numerical gradient
 NUMERICAL_DIAGNOSES = diagnoses_for(
-    {
-        "integer_point": (5, "Difference quotients"),
-        "step_size": (5, "Error versus step size on real data"),
-    },
     (5, "Difference quotients"),
+    {(5, "Error versus step size on real data"): ("step_size",)},
     {
         "forward_difference": (
             "forward instead of central difference",
@@ -269,6 +263,7 @@ def check_numerical_gradient(
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. a forward instead of a central difference.
 
     Examples
     --------

@@ -10,33 +10,26 @@ import numpy as np
 
 from lrbook import datasets
 from lrbook._primitives import sigmoid
-from lrbook.exercises._core import (
-    CheckResult,
-    Diagnosis,
-    Fail,
-    as_float_array,
-    call,
-    close,
-    common_diagnoses,
-    match,
-    run_battery,
-    show,
+from lrbook.exercises._compare import as_float_array, close, match, show
+from lrbook.exercises._core import CheckResult, Fail, call, run_battery
+from lrbook.exercises._diagnoses import (
+    LEARNING_RATE,
+    MEAN_OR_SUM,
+    OVERCONFIDENT,
+    OVERFLOWS,
+    ROWS_OR_COLUMNS,
+    diagnoses_for,
 )
 from lrbook.losses import logistic_loss_grad
 
+# Every key not listed here points to LEARNING_RATE.
 _SECTIONS = {
-    "sum_not_mean": (4, "Mean or sum?"),
-    "db_not_mean": (4, "The bias: a separate $b$ or a column of ones"),
-    "column_shape": (4, "Samples in rows or in columns"),
-    "log_zero": (3, "Overconfident wrong predictions"),
-    "overflow_exp": (2, "The textbook formula overflows"),
-    "not_zeros": (7, "Choosing the learning rate"),
-    "no_learning_rate": (7, "Choosing the learning rate"),
-    "ascent": (7, "Choosing the learning rate"),
-    "costs_length": (7, "Choosing the learning rate"),
-    "returns_probabilities": (2, "Data on the sigmoid"),
-    "threshold_on_logit": (2, "Data on the sigmoid"),
-    "inverted_labels": (2, "Data on the sigmoid"),
+    MEAN_OR_SUM: ("sum_not_mean",),
+    (4, "The bias: a separate $b$ or a column of ones"): ("db_not_mean",),
+    ROWS_OR_COLUMNS: ("column_shape",),
+    OVERCONFIDENT: ("log_zero",),
+    OVERFLOWS: ("overflow_exp",),
+    (2, "Data on the sigmoid"): ("returns_probabilities", "threshold_on_logit", "inverted_labels"),
 }
 
 _EXTRA = {
@@ -113,15 +106,7 @@ _EXTRA = {
     ),
 }
 
-PIPELINE_DIAGNOSES: dict[str, Diagnosis] = common_diagnoses(
-    lambda key: _SECTIONS.get(key, (7, "Choosing the learning rate"))
-)
-PIPELINE_DIAGNOSES.update(
-    {
-        k: Diagnosis(k, t, w, _SECTIONS.get(k, (7, "Choosing the learning rate")))
-        for k, (t, w) in _EXTRA.items()
-    }
-)
+PIPELINE_DIAGNOSES = diagnoses_for(LEARNING_RATE, _SECTIONS, _EXTRA)
 
 
 def _reference_train(
@@ -175,6 +160,8 @@ def check_pipeline(
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake in the first step that failed; its
+        ``notes`` list the steps that were not given.
 
     Raises
     ------

@@ -10,17 +10,9 @@ from typing import Any
 import numpy as np
 
 from lrbook import datasets
-from lrbook.exercises._core import (
-    CheckResult,
-    Fail,
-    as_float_array,
-    call,
-    close,
-    diagnoses_for,
-    match,
-    run_battery,
-    show,
-)
+from lrbook.exercises._compare import as_float_array, close, match, show
+from lrbook.exercises._core import CheckResult, Fail, call, run_battery
+from lrbook.exercises._diagnoses import LEARNING_RATE, diagnoses_for
 from lrbook.losses import logistic_hessian, logistic_loss_grad
 
 _LOOP = {
@@ -71,7 +63,7 @@ _LOOP = {
     ),
 }
 
-TRAINER_DIAGNOSES = diagnoses_for({}, (7, "Choosing the learning rate"), _LOOP)
+TRAINER_DIAGNOSES = diagnoses_for(LEARNING_RATE, {}, _LOOP)
 
 
 def _quadratic(center: np.ndarray) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
@@ -174,6 +166,7 @@ def check_trainer(fn: Callable[..., Any]) -> CheckResult:
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. gradient ascent.
 
     Examples
     --------
@@ -255,16 +248,16 @@ def check_trainer(fn: Callable[..., Any]) -> CheckResult:
 
 # ------------------------------------------------------------------------------ SGD
 SGD_DIAGNOSES = diagnoses_for(
-    {
-        "no_shuffle": (8, "Why results vary between runs"),
-        "shuffled_once": (8, "Why results vary between runs"),
-        "ignores_rng": (8, "Why results vary between runs"),
-        "drops_last_batch": (8, "Batch size"),
-        "batch_size_ignored": (8, "Batch size"),
-        "full_batch": (8, "Batch size"),
-        "with_replacement": (8, "Batch size"),
-    },
     (8, "One example is enough to point downhill"),
+    {
+        (8, "Why results vary between runs"): ("no_shuffle", "shuffled_once", "ignores_rng"),
+        (8, "Batch size"): (
+            "drops_last_batch",
+            "batch_size_ignored",
+            "full_batch",
+            "with_replacement",
+        ),
+    },
     {
         **_LOOP,
         "drops_last_batch": (
@@ -331,6 +324,7 @@ def check_sgd(fn: Callable[..., Any]) -> CheckResult:
     Returns
     -------
     CheckResult
+        Its ``diagnosis`` names the likely mistake, e.g. no shuffling between epochs.
 
     Examples
     --------
