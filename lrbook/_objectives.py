@@ -318,29 +318,50 @@ class LinearObjective:
         if self._z is None or self._z_at is None or not np.array_equal(params, self._z_at):
             self.fun(params)
         assert self._z is not None
-        d, fi, Kc = self.d, self.fit_intercept, self.K
-        p = d + fi
-        H = np.zeros((p, p, Kc, Kc), dtype=np.result_type(self.X, params))
-        # H[i, j, k, l] = sum_n x_ni x_nj A_nkl.  A_nkl is symmetric in k, l; for softmax each
-        # row of the Jacobian sums to zero (sum_l p_k (delta_kl - p_l) = 0), so the blocks of
-        # the last class follow from the others: Gram matrices only for pairs k <= l < K - 1
-        # (10 instead of 15 for K = 5).
-        last = Kc - 1 if self.family.redundant_last else Kc
-        pairs = [(k, c) for k in range(last) for c in range(k, last)]
-        step = hess_rows_per_block(d)
+        H, pairs = self._hess_start(params)
+        step = hess_rows_per_block(self.d)
         for s in range(0, self.n, step):
             e = s + step
-            Xb = self.X[s:e]
-            A = self.family.hess_weights(self._z[s:e])
-            if self.sw is not None:
-                A = A * self.sw[s:e, None, None]
-            for k, c in pairs:
-                a = A[:, k, c]
-                Xs = Xb * a[:, None]
-                H[fi:, fi:, k, c] += Xs.T @ Xb  # one weighted Gram matrix per class pair
-                if fi:
-                    H[0, 0, k, c] += np.sum(a)
-                    H[0, 1:, k, c] += Xb.T @ a
+            sw = None if self.sw is None else self.sw[s:e]
+            self._hess_add(H, pairs, self.X[s:e], self._z[s:e], sw)
+        return self._hess_finish(H, pairs)
+
+    # H[i, j, k, l] = sum_n x_ni x_nj A_nkl.  A_nkl is symmetric in k, l; for softmax each row
+    # of the Jacobian sums to zero (sum_l p_k (delta_kl - p_l) = 0), so the blocks of the last
+    # class follow from the others: Gram matrices only for pairs k <= l < K - 1 (10 instead
+    # of 15 for K = 5).
+    def _hess_start(self, params: FloatArray) -> tuple[FloatArray, list[tuple[int, int]]]:
+        p, Kc = self.d + self.fit_intercept, self.K
+        last = Kc - 1 if self.family.redundant_last else Kc
+        pairs = [(k, c) for k in range(last) for c in range(k, last)]
+        return np.zeros((p, p, Kc, Kc), dtype=np.result_type(self.X, params)), pairs
+
+    def _hess_add(
+        self,
+        H: FloatArray,
+        pairs: list[tuple[int, int]],
+        Xb: FloatArray,
+        zb: FloatArray,
+        swb: FloatArray | None,
+    ) -> None:
+        """Add one block of rows' weighted Gram matrices to ``H`` (shape (p, p, K, K))."""
+        fi = self.fit_intercept
+        A = self.family.hess_weights(zb)
+        if swb is not None:
+            A = A * swb[:, None, None]
+        for k, c in pairs:
+            a = A[:, k, c]
+            Xs = Xb * a[:, None]
+            H[fi:, fi:, k, c] += Xs.T @ Xb  # one weighted Gram matrix per class pair
+            if fi:
+                H[0, 0, k, c] += np.sum(a)
+                H[0, 1:, k, c] += Xb.T @ a
+
+    def _hess_finish(self, H: FloatArray, pairs: list[tuple[int, int]]) -> FloatArray:
+        """Symmetric fill, the last class's blocks, the mean and the ridge term."""
+        fi, Kc = self.fit_intercept, self.K
+        p = self.d + fi
+        last = Kc - 1 if self.family.redundant_last else Kc
         for k, c in pairs:
             if fi:
                 H[1:, 0, k, c] = H[0, 1:, k, c]

@@ -109,6 +109,9 @@ def _run_solver(solver: str, objective: Any, x0: FloatArray, est: Any, rng: Any)
                 random_state=rng,
                 **common,
             )
+        # In memory the Hessian reuses the logits of the last evaluation and a fused
+        # loss+gradient+Hessian pass measured no faster (1.00x on 1e6 x 20, 1.10x slower for
+        # softmax 2e5 x 20, K=5): the combined callback is for data read from chunks.
         if hasattr(objective, "fun_hess"):
             return newton(objective.fun_hess, True, x0, **common)
         return newton(objective.fun, objective.newton_hess, x0, **common)
