@@ -8,22 +8,8 @@ from typing import Any
 import sympy as sp
 
 from lrbook.symbolic.core import Derivation, chain, claim
-from lrbook.symbolic.derivations._symbols import (
-    U,
-    bce_of,
-    grad,
-    syms,
-    y,
-    z,
-)
-from lrbook.symbolic.functions import (
-    Expr,
-    Tex,
-    log1p,
-    log_sigmoid,
-    sigmoid,
-    softplus,
-)
+from lrbook.symbolic.derivations._symbols import U, bce_of, grad, syms, y, z
+from lrbook.symbolic.functions import Expr, Tex, log1p, log_sigmoid, sigmoid, softplus
 
 __all__ = ["bce_derivation", "bernoulli_nll_derivation", "convexity_derivation"]
 
