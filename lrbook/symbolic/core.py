@@ -365,14 +365,8 @@ class Derivation:
         original[i] = replace(original[i], **changes)
         if original[i].kind == "chain":
             original[i] = replace(original[i], lhs=None)
-        return Derivation(
-            self.name,
-            self.title,
-            original,
-            defs=self.defs,
-            raw_only=self.raw_only,
-            description=self.description,
-        )
+        options = {key: getattr(self, key) for key in ("defs", "raw_only", "description")}
+        return Derivation(self.name, self.title, original, **options)
 
     # -- proofs ---------------------------------------------------------------
 

@@ -131,166 +131,178 @@ class Kernel:
         return flat, raw(expand_components(self.expr, comps))
 
 
-_Y_ROWS = (
-    "Y",
-    "array of shape (n, K)\n        One-hot labels, or probability rows (entries >= 0 summing to 1).",
-)
-_Z_ROWS = ("Z", "array of shape (n, K)\n        Logits.")
-_Z_ANY = ("z", "array-like\n        Logits (broadcast against ``y``).")
+def _inputs(*arguments: tuple[Any, str, str], vector: bool = False) -> dict[str, Any]:
+    """A kernel's arguments with their docstring entries (``(symbol, type, description)``).
 
-KERNELS: dict[str, Kernel] = {
-    k.name: k
-    for k in (
-        Kernel(
-            name="bce_loss",
-            derivation="bce",
-            tag="bce_loss",
-            args=(y, z),
-            summary="Per-sample binary cross-entropy from logits, for labels y in {0, 1}.",
-            params=(("y", "array-like\n        Labels, 0 or 1."), _Z_ANY),
-            returns="ndarray\n        ``-y log sigma(z) - (1 - y) log sigma(-z)``; 0 at z = +inf, y = 1.",
-            example=([0.0, 1.0, 1.0], [0.0, 0.0, 800.0]),
-        ),
-        Kernel(
-            name="bce_dz",
-            derivation="bce",
-            tag="bce_dz",
-            args=(y, z),
-            summary="Gradient of the binary cross-entropy with respect to the logit, sigma(z) - y.",
-            params=(("y", "array-like\n        Labels, 0 or 1."), _Z_ANY),
-            returns="ndarray\n        ``sigma(z) - y``, written so that both tails are exact.",
-            example=([0.0, 1.0], [0.0, 0.0]),
-        ),
-        Kernel(
-            name="bce_loss_dz",
-            derivation="bce",
-            tag=("bce_loss_elementary", "bce_dz_elementary"),
-            args=(y, z),
-            summary="Binary cross-entropy and its logit gradient in one pass, for labels y in {0, 1}.",
-            params=(("y", "array-like\n        Labels, 0 or 1."), _Z_ANY),
-            returns="tuple of ndarray\n        ``(bce_loss(y, z), bce_dz(y, z))``, equal to the separate "
-            "kernels;\n        ``exp(-|t|)`` with ``t = (1 - 2y) z`` is computed once.",
-            example=([0.0, 1.0, 1.0], [0.0, 0.0, 800.0]),
-        ),
-        Kernel(
-            name="bce_d2z",
-            derivation="convexity",
-            tag="bce_d2z_exp",
-            args=(z,),
-            summary="Second derivative of the binary cross-entropy in the logit (Newton/IRLS weight).",
-            params=(("z", "array-like\n        Logits."),),
-            returns="ndarray\n        ``sigma(z) sigma(-z) = sigma(z)(1 - sigma(z))``, never negative.",
-            example=([0.0, 1000.0],),
-        ),
-        Kernel(
-            name="ce_loss",
-            derivation="softmax",
-            tag="ce_loss",
-            args=(Y, Z),
-            summary="Per-row softmax cross-entropy from logits, for one-hot rows.",
-            params=(_Y_ROWS, _Z_ROWS),
-            returns="ndarray of shape (n,)\n        ``-sum(Y * log_softmax(Z))``; ``logsumexp(Z) - sum(Y * Z)``.",
-            example=([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
-            vector=True,
-        ),
-        Kernel(
-            name="ce_dz",
-            derivation="softmax",
-            tag="ce_dz",
-            args=(Y, Z),
-            summary="Gradient of the softmax cross-entropy with respect to the logits.",
-            params=(_Y_ROWS, _Z_ROWS),
-            returns="ndarray of shape (n, K)\n        ``softmax(Z) - Y``.",
-            example=([[1.0, 0.0]], [[0.0, 0.0]]),
-            vector=True,
-        ),
-        Kernel(
-            name="ce_loss_dz",
-            derivation="softmax",
-            tag=("ce_loss", "ce_dz"),
-            args=(Y, Z),
-            summary="Softmax cross-entropy and its logit gradient in one pass.",
-            params=(_Y_ROWS, _Z_ROWS),
-            returns="tuple of ndarray\n        ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate "
-            "kernels;\n        ``log_softmax(Z)`` is computed once.",
-            example=([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
-            vector=True,
-        ),
-        Kernel(
-            name="softmax_jacobian",
-            derivation="softmax",
-            tag="softmax_jacobian",
-            args=(p_j, p_c, delta_jc),
-            summary="Softmax Jacobian entries dp_j/dz_c = p_j (delta_jc - p_c) (broadcasts to blocks).",
-            params=(
-                ("p_j", "array-like\n        Probabilities p_j."),
-                ("p_c", "array-like\n        Probabilities p_c."),
-                ("delta_jc", "array-like\n        Kronecker delta (1 where j == c, else 0)."),
-            ),
-            returns="ndarray\n        ``p_j * (delta_jc - p_c)``.",
-            example=([0.5, 0.5], [0.5, 0.5], [1.0, 0.0]),
-        ),
-        Kernel(
-            name="sse_loss",
-            derivation="linear_regression",
-            tag="sse_loss",
-            args=(y, z),
-            summary="Per-sample squared error (y - z)**2.",
-            params=(
-                ("y", "array-like\n        Targets."),
-                ("z", "array-like\n        Predictions."),
-            ),
-            returns="ndarray",
-            example=([1.0, 2.0], [0.0, 4.0]),
-        ),
-        Kernel(
-            name="sse_dz",
-            derivation="linear_regression",
-            tag="sse_dz",
-            args=(y, z),
-            summary="Derivative of the squared error with respect to the prediction, -2 (y - z).",
-            params=(
-                ("y", "array-like\n        Targets."),
-                ("z", "array-like\n        Predictions."),
-            ),
-            returns="ndarray",
-            example=([1.0, 2.0], [0.0, 4.0]),
-        ),
-        Kernel(
-            name="sigmoid_dz_from_output",
-            derivation="sigmoid",
-            tag="sigmoid_dz_from_output",
-            args=(a,),
-            summary="Derivative of the sigmoid written with its output a = sigma(z): a (1 - a).",
-            params=(("a", "array-like\n        Sigmoid activations."),),
-            returns="ndarray",
-            example=([0.5, 1.0],),
-        ),
-        Kernel(
-            name="tanh_dz_from_output",
-            derivation="tanh",
-            tag="tanh_dz_from_output",
-            args=(a,),
-            summary="Derivative of tanh written with its output a = tanh(z): 1 - a**2.",
-            params=(("a", "array-like\n        tanh activations."),),
-            returns="ndarray",
-            example=([0.0, 0.5],),
-        ),
-        Kernel(
-            name="mlp_delta_hidden",
-            derivation="mlp_sigmoid",
-            tag="mlp_delta_hidden",
-            args=(back, a),
-            summary="Hidden-layer delta of a sigmoid layer: back * a * (1 - a).",
-            params=(
-                ("back", "array of shape (n, h)\n        ``delta_out @ W2.T``."),
-                ("a", "array of shape (n, h)\n        Hidden sigmoid activations."),
-            ),
-            returns="ndarray of shape (n, h)",
-            example=([[1.0, -2.0]], [[0.5, 0.5]]),
-        ),
-    )
-}
+    Returns the :class:`Kernel` fields ``args``, ``params`` and ``vector``.
+    """
+    return {
+        "args": tuple(symbol for symbol, _, _ in arguments),
+        "params": tuple((str(symbol), f"{kind}\n        {doc}") for symbol, kind, doc in arguments),
+        "vector": vector,
+    }
+
+
+# the arguments of each family of kernels, with their docstring entries
+_LABELS_LOGITS = _inputs(
+    (y, "array-like", "Labels, 0 or 1."), (z, "array-like", "Logits (broadcast against ``y``).")
+)
+_LOGITS = _inputs((z, "array-like", "Logits."))
+_ROWS = _inputs(
+    (
+        Y,
+        "array of shape (n, K)",
+        "One-hot labels, or probability rows (entries >= 0 summing to 1).",
+    ),
+    (Z, "array of shape (n, K)", "Logits."),
+    vector=True,
+)
+_JACOBIAN = _inputs(
+    (p_j, "array-like", "Probabilities p_j."),
+    (p_c, "array-like", "Probabilities p_c."),
+    (delta_jc, "array-like", "Kronecker delta (1 where j == c, else 0)."),
+)
+_TARGETS = _inputs((y, "array-like", "Targets."), (z, "array-like", "Predictions."))
+_SIGMOID_OUTPUT = _inputs((a, "array-like", "Sigmoid activations."))
+_TANH_OUTPUT = _inputs((a, "array-like", "tanh activations."))
+_HIDDEN = _inputs(
+    (back, "array of shape (n, h)", "``delta_out @ W2.T``."),
+    (a, "array of shape (n, h)", "Hidden sigmoid activations."),
+)
+
+# One row per generated kernel, in the order of lrbook.kernels, with these columns
+# ("tag": the step tag, or the tags of a fused kernel's steps; "inputs": one of the above)
+_COLUMNS = ("name", "derivation", "tag", "inputs", "summary", "returns", "example")
+_TABLE: tuple[tuple[Any, ...], ...] = (
+    (
+        "bce_loss",
+        "bce",
+        "bce_loss",
+        _LABELS_LOGITS,
+        "Per-sample binary cross-entropy from logits, for labels y in {0, 1}.",
+        "ndarray\n        ``-y log sigma(z) - (1 - y) log sigma(-z)``; 0 at z = +inf, y = 1.",
+        ([0.0, 1.0, 1.0], [0.0, 0.0, 800.0]),
+    ),
+    (
+        "bce_dz",
+        "bce",
+        "bce_dz",
+        _LABELS_LOGITS,
+        "Gradient of the binary cross-entropy with respect to the logit, sigma(z) - y.",
+        "ndarray\n        ``sigma(z) - y``, written so that both tails are exact.",
+        ([0.0, 1.0], [0.0, 0.0]),
+    ),
+    (
+        "bce_loss_dz",
+        "bce",
+        ("bce_loss_elementary", "bce_dz_elementary"),
+        _LABELS_LOGITS,
+        "Binary cross-entropy and its logit gradient in one pass, for labels y in {0, 1}.",
+        "tuple of ndarray\n        ``(bce_loss(y, z), bce_dz(y, z))``, equal to the separate "
+        "kernels;\n        ``exp(-|t|)`` with ``t = (1 - 2y) z`` is computed once.",
+        ([0.0, 1.0, 1.0], [0.0, 0.0, 800.0]),
+    ),
+    (
+        "bce_d2z",
+        "convexity",
+        "bce_d2z_exp",
+        _LOGITS,
+        "Second derivative of the binary cross-entropy in the logit (Newton/IRLS weight).",
+        "ndarray\n        ``sigma(z) sigma(-z) = sigma(z)(1 - sigma(z))``, never negative.",
+        ([0.0, 1000.0],),
+    ),
+    (
+        "ce_loss",
+        "softmax",
+        "ce_loss",
+        _ROWS,
+        "Per-row softmax cross-entropy from logits, for one-hot rows.",
+        "ndarray of shape (n,)\n        ``-sum(Y * log_softmax(Z))``; ``logsumexp(Z) - sum(Y * Z)``.",
+        ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
+    ),
+    (
+        "ce_dz",
+        "softmax",
+        "ce_dz",
+        _ROWS,
+        "Gradient of the softmax cross-entropy with respect to the logits.",
+        "ndarray of shape (n, K)\n        ``softmax(Z) - Y``.",
+        ([[1.0, 0.0]], [[0.0, 0.0]]),
+    ),
+    (
+        "ce_loss_dz",
+        "softmax",
+        ("ce_loss", "ce_dz"),
+        _ROWS,
+        "Softmax cross-entropy and its logit gradient in one pass.",
+        "tuple of ndarray\n        ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate "
+        "kernels;\n        ``log_softmax(Z)`` is computed once.",
+        ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
+    ),
+    (
+        "softmax_jacobian",
+        "softmax",
+        "softmax_jacobian",
+        _JACOBIAN,
+        "Softmax Jacobian entries dp_j/dz_c = p_j (delta_jc - p_c) (broadcasts to blocks).",
+        "ndarray\n        ``p_j * (delta_jc - p_c)``.",
+        ([0.5, 0.5], [0.5, 0.5], [1.0, 0.0]),
+    ),
+    (
+        "sse_loss",
+        "linear_regression",
+        "sse_loss",
+        _TARGETS,
+        "Per-sample squared error (y - z)**2.",
+        "ndarray",
+        ([1.0, 2.0], [0.0, 4.0]),
+    ),
+    (
+        "sse_dz",
+        "linear_regression",
+        "sse_dz",
+        _TARGETS,
+        "Derivative of the squared error with respect to the prediction, -2 (y - z).",
+        "ndarray",
+        ([1.0, 2.0], [0.0, 4.0]),
+    ),
+    (
+        "sigmoid_dz_from_output",
+        "sigmoid",
+        "sigmoid_dz_from_output",
+        _SIGMOID_OUTPUT,
+        "Derivative of the sigmoid written with its output a = sigma(z): a (1 - a).",
+        "ndarray",
+        ([0.5, 1.0],),
+    ),
+    (
+        "tanh_dz_from_output",
+        "tanh",
+        "tanh_dz_from_output",
+        _TANH_OUTPUT,
+        "Derivative of tanh written with its output a = tanh(z): 1 - a**2.",
+        "ndarray",
+        ([0.0, 0.5],),
+    ),
+    (
+        "mlp_delta_hidden",
+        "mlp_sigmoid",
+        "mlp_delta_hidden",
+        _HIDDEN,
+        "Hidden-layer delta of a sigmoid layer: back * a * (1 - a).",
+        "ndarray of shape (n, h)",
+        ([[1.0, -2.0]], [[0.5, 0.5]]),
+    ),
+)
+
+
+def _kernel(row: tuple[Any, ...]) -> Kernel:
+    """The :class:`Kernel` of one row of the table (its inputs give args, params and vector)."""
+    fields = dict(zip(_COLUMNS, row, strict=True))
+    return Kernel(**fields.pop("inputs"), **fields)
+
+
+KERNELS: dict[str, Kernel] = {row[0]: _kernel(row) for row in _TABLE}
 """Kernel name -> :class:`Kernel`, in the order of :mod:`lrbook.kernels`."""
 
 

@@ -7,22 +7,8 @@ import functools
 import sympy as sp
 
 from lrbook.symbolic.core import Derivation, DerivationError, chain, claim
-from lrbook.symbolic.derivations._symbols import (
-    U,
-    a,
-    grad,
-    syms,
-    z,
-)
-from lrbook.symbolic.functions import (
-    Tex,
-    log_sigmoid,
-    logsumexp,
-    raw,
-    sigmoid,
-    softmax,
-    softplus,
-)
+from lrbook.symbolic.derivations._symbols import U, a, grad, syms, z
+from lrbook.symbolic.functions import Tex, log_sigmoid, logsumexp, raw, sigmoid, softmax, softplus
 
 __all__ = ["opaque_functions_derivation", "sigmoid_derivation", "tanh_derivation"]
 

@@ -9,20 +9,8 @@ from typing import Any
 import sympy as sp
 
 from lrbook.symbolic.core import Derivation, Step, claim
-from lrbook.symbolic.derivations._symbols import (
-    a,
-    back,
-    bce_of,
-    grad,
-    syms,
-    y,
-)
-from lrbook.symbolic.functions import (
-    Expr,
-    Tex,
-    sigmoid,
-    softmax,
-)
+from lrbook.symbolic.derivations._symbols import a, back, bce_of, grad, syms, y
+from lrbook.symbolic.functions import Expr, Tex, sigmoid, softmax
 
 __all__ = ["mlp_sigmoid_derivation", "mlp_softmax_derivation"]
 
@@ -45,16 +33,23 @@ def _mlp_network(n_out: int, n_hidden: int = 3, n_in: int = 2) -> dict[str, Any]
     return {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "z1": z1, "u": u}
 
 
-def _mlp_steps(
+def _mlp_derivation(
+    name: str,
+    title: str,
+    description: str,
     net: dict[str, Any],
     loss_of_hidden: Callable[[Sequence[Expr]], Expr],
     delta2: Sequence[Expr],
     delta2_step: Step,
+    delta2_defs: Mapping[Any, Expr],
     extra_given: Mapping[Any, Expr],
-) -> tuple[list[Step], dict[Any, Expr]]:
-    """Shared steps of the one-hidden-layer derivations (sigmoid hidden units)."""
+) -> Derivation:
+    """A one-hidden-layer derivation (sigmoid hidden units) from its output delta.
+
+    ``delta2_step`` proves the output delta; ``delta2_defs`` define its display symbols.
+    """
     x, W1, b1, W2, b2, z1, u = (net[k] for k in ("x", "W1", "b1", "W2", "b2", "z1", "u"))
-    n_in, n_hidden = W1.shape
+    n_hidden = W1.shape[1]
     n_out = W2.shape[1]
     loss_u = loss_of_hidden(u)  # loss as a function of the hidden pre-activations
     loss_full = loss_of_hidden(z1)  # ... and of every weight
@@ -68,32 +63,35 @@ def _mlp_steps(
         for h in range(n_hidden)
     ]
     d1 = Tex(r"\delta^{(1)}_h")
-    gW2, gW2v = (
-        Tex(r"\frac{\partial L}{\partial W^{(2)}}"),
-        Tex(r"\mathbf{a}^{(1)} \boldsymbol{\delta}^{(2)\top}"),
+    # both layers follow one rule: weights' gradient = the layer's input times its delta^T,
+    # biases' gradient = its delta
+    layers = (
+        ("output", 2, "activations below", r"\mathbf{a}^{(1)}", a1, W2, b2, delta2),
+        ("hidden", 1, "inputs", r"\mathbf{x}", x, W1, b1, delta1),
     )
-    gb2, gb2v = (
-        Tex(r"\frac{\partial L}{\partial \mathbf{b}^{(2)}}"),
-        Tex(r"\boldsymbol{\delta}^{(2)}"),
-    )
-    gW1, gW1v = (
-        Tex(r"\frac{\partial L}{\partial W^{(1)}}"),
-        Tex(r"\mathbf{x} \boldsymbol{\delta}^{(1)\top}"),
-    )
-    gb1, gb1v = (
-        Tex(r"\frac{\partial L}{\partial \mathbf{b}^{(1)}}"),
-        Tex(r"\boldsymbol{\delta}^{(1)}"),
-    )
-    defs = {
-        gW2: sp.ImmutableMatrix(n_hidden, n_out, lambda h, k: sp.Derivative(loss_full, W2[h, k])),
-        gW2v: sp.ImmutableMatrix(n_hidden, n_out, lambda h, k: a1[h] * delta2[k]),
-        gb2: sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b2]),
-        gb2v: sp.ImmutableMatrix(delta2),
-        gW1: sp.ImmutableMatrix(n_in, n_hidden, lambda i, h: sp.Derivative(loss_full, W1[i, h])),
-        gW1v: sp.ImmutableMatrix(n_in, n_hidden, lambda i, h: x[i] * delta1[h]),
-        gb1: sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b1]),
-        gb1v: sp.ImmutableMatrix(delta1),
-    }
+    defs: dict[Any, Expr] = {}
+    gradient_steps = []
+    for where, layer, inputs, inputs_tex, below, W, b, delta in layers:
+        gW = Tex(rf"\frac{{\partial L}}{{\partial W^{{({layer})}}}}")
+        gWv = Tex(rf"{inputs_tex} \boldsymbol{{\delta}}^{{({layer})\top}}")
+        gb = Tex(rf"\frac{{\partial L}}{{\partial \mathbf{{b}}^{{({layer})}}}}")
+        gbv = Tex(rf"\boldsymbol{{\delta}}^{{({layer})}}")
+        _define(defs, gW, W.applyfunc(lambda w: sp.Derivative(loss_full, w)))
+        _define(defs, gWv, sp.ImmutableMatrix([[v * d for d in delta] for v in below]))
+        _define(defs, gb, sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b]))
+        _define(defs, gbv, sp.ImmutableMatrix(delta))
+        gradient_steps += [
+            claim(
+                f"{where}-layer weights: {inputs} times delta",
+                gW,
+                gWv,
+                given=extra_given,
+                tag=f"grad_W{layer}",
+            ),
+            claim(f"{where}-layer biases", gb, gbv, given=extra_given, tag=f"grad_b{layer}"),
+        ]
+    for symbol, value in delta2_defs.items():
+        _define(defs, symbol, value)
     steps = [
         delta2_step,
         claim(
@@ -107,20 +105,9 @@ def _mlp_steps(
             tag="mlp_delta_hidden",
             note="back = delta_out @ W2.T; a = the hidden activation sigma(z1).",
         ),
-        claim(
-            "output-layer weights: activations below times delta",
-            gW2,
-            gW2v,
-            given=extra_given,
-            tag="grad_W2",
-        ),
-        claim("output-layer biases", gb2, gb2v, given=extra_given, tag="grad_b2"),
-        claim(
-            "hidden-layer weights: inputs times delta", gW1, gW1v, given=extra_given, tag="grad_W1"
-        ),
-        claim("hidden-layer biases", gb1, gb1v, given=extra_given, tag="grad_b1"),
+        *gradient_steps,
     ]
-    return steps, defs
+    return Derivation(name, title, steps, defs=defs, description=description)
 
 
 @functools.cache
@@ -155,15 +142,16 @@ def mlp_sigmoid_derivation() -> Derivation:
         yhat_minus_y,
         tag="delta2",
     )
-    steps, defs = _mlp_steps(net, loss_of_hidden, delta2, step, {})
-    _define(defs, d2, sp.Derivative(bce_of(sigmoid(z2), y), z2))
-    _define(defs, yhat_minus_y, sigmoid(z2) - y)
-    return Derivation(
+    return _mlp_derivation(
         "mlp_sigmoid",
         "Backpropagation with a sigmoid output",
-        steps,
-        defs=defs,
-        description="x (2) -> sigmoid hidden layer (3) -> sigmoid output -> binary cross-entropy",
+        "x (2) -> sigmoid hidden layer (3) -> sigmoid output -> binary cross-entropy",
+        net,
+        loss_of_hidden,
+        delta2,
+        step,
+        {d2: sp.Derivative(bce_of(sigmoid(z2), y), z2), yhat_minus_y: sigmoid(z2) - y},
+        {},
     )
 
 
@@ -207,13 +195,15 @@ def mlp_softmax_derivation() -> Derivation:
         given=one_hot,
         tag="delta2",
     )
-    steps, defs = _mlp_steps(net, loss_of_hidden, delta2, step, one_hot)
-    _define(defs, d2, grad(ce2, z2s))
-    _define(defs, p_minus_y, sp.ImmutableMatrix([softmax(k + 1, *z2s) - ys[k] for k in range(K)]))
-    return Derivation(
+    p_minus_y_value = sp.ImmutableMatrix([softmax(k + 1, *z2s) - ys[k] for k in range(K)])
+    return _mlp_derivation(
         "mlp_softmax",
         "Backpropagation with a softmax output",
-        steps,
-        defs=defs,
-        description="x (2) -> sigmoid hidden layer (2) -> softmax output (3) -> cross-entropy",
+        "x (2) -> sigmoid hidden layer (2) -> softmax output (3) -> cross-entropy",
+        net,
+        loss_of_hidden,
+        delta2,
+        step,
+        {d2: grad(ce2, z2s), p_minus_y: p_minus_y_value},
+        one_hot,
     )

@@ -8,24 +8,13 @@ from typing import Any
 import sympy as sp
 
 from lrbook.symbolic.core import Derivation, chain, claim
-from lrbook.symbolic.derivations._symbols import (
-    U,
-    bce_of,
-    grad,
-    syms,
-    y,
-    z,
-)
-from lrbook.symbolic.functions import (
-    Expr,
-    Tex,
-    log1p,
-    log_sigmoid,
-    sigmoid,
-    softplus,
-)
+from lrbook.symbolic.derivations._symbols import U, bce_of, grad, syms, y, z
+from lrbook.symbolic.functions import Expr, Tex, log1p, log_sigmoid, sigmoid, softplus
 
 __all__ = ["bce_derivation", "bernoulli_nll_derivation", "convexity_derivation"]
+
+# a step that holds for labels y in {0, 1} only is proved once for each label
+_BINARY_LABELS = ({y: 0}, {y: 1})
 
 
 @functools.cache
@@ -69,14 +58,16 @@ def bernoulli_nll_derivation() -> Derivation:
     per_example = [yh[i] ** ys[i] * (1 - yh[i]) ** (1 - ys[i]) for i in range(n)]
     lik = Tex(r"P(\mathbf{y} \mid X)")
     lik_prod = Tex(r"\prod_{i=1}^{n} \hat{y}_i^{\,y_i} \left(1 - \hat{y}_i\right)^{1 - y_i}")
-    nll = Tex(r"-\log P(\mathbf{y} \mid X)")
-    nll_sum = Tex(
-        r"-\sum_{i=1}^{n} \left(y_i \log \hat{y}_i + (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
+    # the log-likelihood, as a log of the product and as a sum of logs: negated, then averaged
+    log_lik = r"\log P(\mathbf{y} \mid X)"
+    log_lik_sum = (
+        r"\sum_{i=1}^{n} \left(y_i \log \hat{y}_i + (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
     )
-    mean = Tex(r"-\tfrac{1}{n}\log P(\mathbf{y} \mid X)")
-    mean_sum = Tex(
-        r"-\tfrac{1}{n}\sum_{i=1}^{n} \left(y_i \log \hat{y}_i "
-        r"+ (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
+    nll, nll_sum = Tex("-" + log_lik), Tex("-" + log_lik_sum)
+    mean, mean_sum = Tex(r"-\tfrac{1}{n}" + log_lik), Tex(r"-\tfrac{1}{n}" + log_lik_sum)
+    product = sp.Mul(*per_example)
+    log_lik_value = sp.Add(
+        *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
     )
     defs.update(
         {
@@ -84,16 +75,11 @@ def bernoulli_nll_derivation() -> Derivation:
             lik: sp.Mul(
                 *[sp.Piecewise((yh[i], sp.Eq(ys[i], 1)), (1 - yh[i], True)) for i in range(n)]
             ),
-            lik_prod: sp.Mul(*per_example),
-            nll: -sp.log(sp.Mul(*per_example)),
-            nll_sum: -sp.Add(
-                *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
-            ),
-            mean: -sp.log(sp.Mul(*per_example)) / n,
-            mean_sum: -sp.Add(
-                *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
-            )
-            / n,
+            lik_prod: product,
+            nll: -sp.log(product),
+            nll_sum: -log_lik_value,
+            mean: -sp.log(product) / n,
+            mean_sum: -log_lik_value / n,
         }
     )
     labels = tuple({ys[i]: (mask >> i) & 1 for i in range(n)} for mask in range(2**n))
@@ -104,7 +90,7 @@ def bernoulli_nll_derivation() -> Derivation:
             r"one formula for both labels $y \in \{0, 1\}$ (Bernoulli)",
             Py,
             bernoulli,
-            given=({y: 0}, {y: 1}),
+            given=_BINARY_LABELS,
             tag="bernoulli",
         ),
         claim(
@@ -197,12 +183,12 @@ def bce_derivation() -> Derivation:
     theta = [b, w1, w2]
     g_mean, g_sum = Tex(r"\nabla_{\mathbf{w}} \bar{L}"), Tex(r"\nabla_{\mathbf{w}} L_{\Sigma}")
     index_mean = Tex(r"\frac{1}{n}\sum_{i=1}^{n} \left(\sigma(z_i) - y_i\right) \mathbf{x}_i")
-    vec_mean = Tex(r"\frac{1}{n} X^\top\left(\sigma(X\mathbf{w} + b\mathbf{1}) - \mathbf{y}\right)")
-    vec_sum = Tex(r"X^\top\left(\sigma(X\mathbf{w} + b\mathbf{1}) - \mathbf{y}\right)")
+    # the residuals sigma(z) - y, shown (and computed) once for every vectorised gradient
+    residuals = r"\left(\sigma(X\mathbf{w} + b\mathbf{1}) - \mathbf{y}\right)"
+    vec_mean, vec_sum = Tex(r"\frac{1}{n} X^\top" + residuals), Tex(r"X^\top" + residuals)
     db_mean = Tex(r"\frac{\partial \bar{L}}{\partial b}")
-    vec_b = Tex(
-        r"\frac{1}{n}\mathbf{1}^\top\left(\sigma(X\mathbf{w} + b\mathbf{1}) - \mathbf{y}\right)"
-    )
+    vec_b = Tex(r"\frac{1}{n}\mathbf{1}^\top" + residuals)
+    r = s - ys
     g_theta = Tex(r"\nabla_{\boldsymbol{\theta}} \bar{L}")
     vec_theta = Tex(r"\frac{1}{n} X_1^\top\left(\sigma(X_1\boldsymbol{\theta}) - \mathbf{y}\right)")
     defs.update(
@@ -212,12 +198,12 @@ def bce_derivation() -> Derivation:
             index_mean: sp.ImmutableMatrix(
                 [sp.Add(*[(s[i] - ys[i]) * X[i, j] for i in range(n)]) / n for j in range(2)]
             ),
-            vec_mean: X.T * (s - ys) / n,
-            vec_sum: X.T * (s - ys),
+            vec_mean: X.T * r / n,
+            vec_sum: X.T * r,
             db_mean: sp.Derivative(loss_mean, b),
-            vec_b: (ones.T * (s - ys))[0, 0] / n,
+            vec_b: (ones.T * r)[0, 0] / n,
             g_theta: grad(loss_mean, theta),
-            vec_theta: X1.T * (s - ys) / n,
+            vec_theta: X1.T * r / n,
         }
     )
     steps = [
@@ -234,7 +220,7 @@ def bce_derivation() -> Derivation:
         chain(
             r"stable form for $y \in \{0, 1\}$, using $1 - \sigma(z) = \sigma(-z)$",
             (1 - 2 * y) * sigmoid((1 - 2 * y) * z),
-            given=({y: 0}, {y: 1}),
+            given=_BINARY_LABELS,
             tag="bce_dz",
             note=(
                 "Exact in both tails with one sigmoid: sigma(z) for y = 0 and -sigma(-z) for "
@@ -251,7 +237,7 @@ def bce_derivation() -> Derivation:
             r"for labels $y \in \{0, 1\}$",
             L,
             softplus((1 - 2 * y) * z),
-            given=({y: 0}, {y: 1}),
+            given=_BINARY_LABELS,
             tag="bce_loss",
             note=(
                 "No 0 * inf at infinite logits: -y log sigma(z) - (1 - y) log sigma(-z) would "
