@@ -80,7 +80,9 @@ def run(cfg: Config) -> list[Row]:
             DaskMLLogistic = None
         if DaskMLLogistic is not None:
             t_ref, mem_ref, ref = _measure(
-                lambda: DaskMLLogistic(solver="newton", fit_intercept=True, max_iter=100, tol=TOL).fit(X, y)
+                lambda: DaskMLLogistic(
+                    solver="newton", fit_intercept=True, max_iter=100, tol=TOL
+                ).fit(X, y)
             )
     name = f"logistic newton, lazy Dask {n:.0e} x 20".replace("e+0", "e")
     if DaskMLLogistic is None:
