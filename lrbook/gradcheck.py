@@ -180,9 +180,10 @@ class GradCheckResult:
     def __str__(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
         lines = [
-            f"gradient check {verdict}: max relative error {self.max_relative_error:.3e} "
-            f"({'<=' if self.passed else '>'} rtol {self.rtol:.0e}; {self.method} differences, "
-            f"eps={self.eps:.0e}, {self.analytic.size} parameters)"
+            # two short lines: the report fits a book column or a terminal without wrapping
+            f"gradient check {verdict}: max relative error {self.max_relative_error:.3e}",
+            f"  ({'<=' if self.passed else '>'} rtol {self.rtol:.0e}; {self.method} differences, "
+            f"eps={self.eps:.0e}, {self.analytic.size} parameters)",
         ]
         if not self.passed:
             diff = np.abs(self.analytic - self.numerical).reshape(-1)
