@@ -79,7 +79,7 @@ def _ce_dz_math() -> Any:
     from lrbook import symbolic
 
     d = symbolic.softmax_derivation()
-    return d.math(list(range(d.index("dL_dp") + 1, d.index("ce_dz") + 1)))
+    return d.math(list(range(d.index("dL_dp") + 1, d.index("ce_dz"))))
 
 
 def _sgd_run(epochs: int = 100, lr_decay: float = 0.0) -> Any:
