@@ -347,7 +347,6 @@ PENDING_PAGES = {
     "02_sigmoid",
     "04_chain_rule",
     "05_gradient_checking",
-    "09_softmax",
     "11_newton_regularisation",
     "12_original_data",
     "appendix_a_derivations",

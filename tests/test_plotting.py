@@ -217,8 +217,10 @@ def test_decision_boundary_three_class_estimator_with_string_labels(ax):
     plotting.plot_decision_boundary(
         clf, d.data, labels, ax, resolution=50, feature_names=d.feature_names
     )
-    (regions,) = _contour_sets(ax, filled=True)
-    np.testing.assert_allclose(regions.levels, [-0.5, 0.5, 1.5, 2.5])
+    # one filled region per class, bounded by the zero contour of its score margin
+    regions = _contour_sets(ax, filled=True)
+    assert len(regions) == 3
+    assert all(r.levels[0] == 0.0 for r in regions)
     assert len(_contour_sets(ax, filled=False)) == 3
     assert _legend_texts(ax) == ["setosa", "versicolor", "virginica"]
     assert ax.get_xlabel() == "petal length (cm)"
@@ -236,8 +238,7 @@ def test_decision_boundary_callables(ax):
     # (m, 3) probabilities -> three regions
     W = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])
     plotting.plot_decision_boundary(lambda G: np.exp(G @ W), X, None, ax, resolution=40)
-    (regions,) = _contour_sets(ax, filled=True)
-    assert len(regions.levels) == 4
+    assert len(_contour_sets(ax, filled=True)) == 3
     assert ax.get_legend() is None
     ax.clear()
     # positive-class probability, proba=False falls back to regions
@@ -247,6 +248,51 @@ def test_decision_boundary_callables(ax):
     (line,) = _contour_sets(ax, filled=False)
     np.testing.assert_array_equal(line.levels, [0.5])
     assert _legend_texts(ax) == ["a", "b"]
+
+
+def _boundary_vertices(ax):
+    """All vertices of the drawn boundary lines (the unfilled contour sets)."""
+    return np.vstack([p.vertices for c in _contour_sets(ax, filled=False) for p in c.get_paths()])
+
+
+@pytest.mark.parametrize("method", ["decision_function", "predict_proba", "callable"])
+def test_decision_boundary_lines_of_a_linear_model_are_straight(ax, method):
+    """The boundaries of a linear softmax model lie on the lines z_a = z_b (issue 11:
+    contours of 0/1 region indicators drew them as staircases of half-cell steps)."""
+    X, y = datasets.load_iris(features=("petal_length", "petal_width"), return_X_y=True)
+    clf = LogisticRegression(max_iter=1000).fit(X, y)
+    W, b = clf.coef_.T, clf.intercept_
+    model = {
+        "decision_function": clf,
+        "predict_proba": _ProbaOnly(clf),
+        "callable": lambda G: G @ W + b,
+    }[method]
+    plotting.plot_decision_boundary(model, X, y, ax, resolution=60)
+    V = _boundary_vertices(ax)
+    Z = V @ W + b
+    top2 = np.sort(Z, axis=1)[:, -2:]
+    # distance of each vertex to the line where its two best classes tie
+    gap = (top2[:, 1] - top2[:, 0]) / np.linalg.norm(W, axis=0).max()
+    cell = float(np.ptp(X[:, 0])) / 60
+    on_line = gap < 1e-6 * cell
+    # all but the few vertices in the cells of the triple point, where the runner-up
+    # changes between two grid points, lie on a line; a staircase puts none there
+    assert V.shape[0] > 50
+    assert on_line.mean() > 0.95, on_line.mean()
+    assert gap.max() < cell
+
+
+class _ProbaOnly:
+    """A fitted classifier seen through predict / predict_proba only."""
+
+    def __init__(self, clf):
+        self.clf, self.classes_ = clf, clf.classes_
+
+    def predict(self, G):
+        return self.clf.predict(G)
+
+    def predict_proba(self, G):
+        return self.clf.predict_proba(G)
 
 
 def test_decision_boundary_constant_probability_draws_no_boundary(ax):

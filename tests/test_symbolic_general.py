@@ -100,3 +100,45 @@ def test_backprop_gradients_display_in_general_symbols(name: str) -> None:
     }
     for symbol, form in d.generals.items():
         assert form.instance() == d.defs[symbol]
+
+
+SOFTMAX_GENERAL_STEPS = ["lse", "lse_shift", "ce_logits", "grad_W", "grad_b"]
+
+
+def test_softmax_displays_are_general_and_agree_with_the_instance() -> None:
+    from lrbook.symbolic import softmax_derivation
+
+    d = softmax_derivation()
+    general = d.latex(steps=SOFTMAX_GENERAL_STEPS)
+    assert not INSTANCE_SIZE.search(general), general
+    assert r"\sum_{k=1}^{K}" in general
+    assert r"X^\top" in general
+    assert "z_{3}" not in general
+    assert "LSE(z" not in general
+    assert general != d.latex(steps=SOFTMAX_GENERAL_STEPS, form="instance")
+    assert d.instance_sizes(["grad_W"]) == "K = 3, d = 2, n = 2"
+    for symbol, form in d.generals.items():
+        assert sp.simplify(sp.sympify(form.instance() - d.defs[symbol])) == 0 or (
+            form.instance() == d.defs[symbol]
+        )
+
+
+def test_softmax_gradient_without_the_mean_fails_the_proof() -> None:
+    from lrbook.symbolic import softmax_derivation
+
+    d = softmax_derivation()
+    step = d.step("grad_W")
+    right = d.generals[step.rhs]
+    wrong = General(sp.MatMul(*right.expr.args[1:]), right.sizes, right.arrays)  # no 1/n
+    for general, holds in ((right, True), (wrong, False)):
+        check = Derivation(
+            "demo",
+            "demo",
+            [claim("weights", step.lhs, general.symbol, given=step.given)],
+            defs={step.lhs: d.defs[step.lhs], general.symbol: general},
+        )
+        if holds:
+            assert check.verify()
+        else:
+            with pytest.raises(DerivationError, match="step 0"):
+                check.verify()

@@ -191,10 +191,22 @@ def _check_X2(X: ArrayLike) -> NDArray[np.float64]:
     )
 
 
+def _class_scores(model: Any, G: NDArray[np.float64], P: NDArray[np.float64]) -> NDArray[Any]:
+    """Scores whose row-wise argmax is the predicted class: the logits if the model has a
+    ``decision_function`` of the probabilities' shape (linear in x for a linear model),
+    else the log-probabilities (the logits shifted by a constant per row)."""
+    if hasattr(model, "decision_function"):
+        scores = np.asarray(model.decision_function(G), dtype=np.float64)
+        if scores.shape == P.shape:
+            return scores
+    return np.log(np.maximum(P, np.finfo(np.float64).tiny))
+
+
 def _evaluate_model(
     model: Any, G: NDArray[np.float64], proba: bool
 ) -> tuple[str, NDArray[Any], NDArray[Any] | None]:
-    """Return ("proba", p_positive, classes) or ("labels", raw_labels, classes)."""
+    """Return ("proba", p_positive, classes), ("scores", class_scores, classes) or
+    ("labels", raw_labels, classes)."""
     m = G.shape[0]
     classes = getattr(model, "classes_", None)
     if hasattr(model, "predict"):
@@ -202,9 +214,8 @@ def _evaluate_model(
             out = np.asarray(model.predict_proba(G), dtype=np.float64)
             if out.ndim == 2 and out.shape[1] == 2:
                 return "proba", out[:, 1], classes
-            labels_idx = np.argmax(out, axis=1)
             cls = np.asarray(classes) if classes is not None else np.arange(out.shape[1])
-            return "labels", cls[labels_idx], cls
+            return "scores", _class_scores(model, G, out), cls
         return "labels", np.asarray(model.predict(G)), classes
     if not callable(model):
         raise TypeError(
@@ -223,7 +234,7 @@ def _evaluate_model(
         elif out.shape[1] == 2 and proba:
             return "proba", out[:, 1].astype(np.float64), None
         else:
-            return "labels", np.argmax(out, axis=1), None
+            return "scores", out.astype(np.float64), np.arange(out.shape[1])
     if (
         proba
         and out.dtype.kind == "f"
@@ -257,17 +268,23 @@ def plot_decision_boundary(
     """Decision boundary of a classifier on 2-D data, with the data on top.
 
     Two classes with probabilities: filled contours of ``P(y = 1 | x)`` and the
-    black ``P = 0.5`` line (the decision boundary).  Otherwise (more classes, or
-    labels only): the decision regions, filled with the class colours, with thin
-    black lines where the predicted class changes.
+    black ``P = 0.5`` line (the decision boundary).  More classes: the decision
+    regions, filled with the class colours, and black lines where the predicted
+    class changes.  With class scores (an estimator's ``decision_function`` or
+    ``predict_proba``, or a callable returning ``(m, K)`` values) each boundary is
+    the zero contour of a score difference, interpolated between grid points, so
+    the straight boundaries of a linear model are drawn straight.  With labels only
+    (``proba=False``, or a callable returning labels) the boundaries follow the grid
+    cells: a staircase at the scale of ``resolution``.
 
     Parameters
     ----------
     model : estimator or callable
         A fitted classifier (``predict_proba`` is used when ``proba`` is true and it
-        exists, else ``predict``), or a function of an ``(m, 2)`` array returning
-        ``(m,)`` positive-class probabilities, ``(m,)`` integer labels or
-        ``(m, K)`` class probabilities.
+        exists, with ``decision_function`` for the boundaries of more than two
+        classes when it has one; else ``predict``), or a function of an ``(m, 2)``
+        array returning ``(m,)`` positive-class probabilities, ``(m,)`` integer
+        labels or ``(m, K)`` class probabilities or scores (the largest wins).
     X : array-like of shape (n_samples, 2)
         Points to draw; the plotted grid covers them with a margin.
     y : array-like of shape (n_samples,), optional
@@ -349,6 +366,20 @@ def plot_decision_boundary(
             ax.contour(xx, yy, P, levels=[0.5], colors="k", linewidths=1.5)
         if colorbar:
             ax.figure.colorbar(cs, ax=ax, label=r"$P(y = 1 \mid x)$")
+    elif kind == "scores":
+        # Region j is where class j's score beats the best other score: its margin
+        # s_j - max_{c != j} s_c >= 0.  The margin is continuous (for a linear model,
+        # linear in x away from the triple points), so contouring it at 0 interpolates
+        # the boundary between grid points: straight boundaries come out straight,
+        # not as the staircase of a contour of 0/1 region indicators.
+        S = values.reshape(-1, k)
+        for j in range(k):
+            margin = (S[:, j] - np.delete(S, j, axis=1).max(axis=1)).reshape(xx.shape)
+            top = float(margin.max())
+            if top > 0:
+                ax.contourf(xx, yy, margin, levels=[0.0, top], colors=[_class_color(j)], alpha=0.3)
+            if margin.min() < 0 < top:
+                ax.contour(xx, yy, margin, levels=[0.0], colors="k", linewidths=1.0)
     else:
         idx = _index(values, "model predictions").reshape(xx.shape)
         cmap_regions = ListedColormap([_class_color(i) for i in range(k)])

@@ -27,6 +27,7 @@ from lrbook.symbolic.functions import (
     rowsum,
     softmax,
 )
+from lrbook.symbolic.general import General, product, size_symbols, terms
 
 __all__ = ["softmax_derivation"]
 
@@ -53,7 +54,6 @@ def softmax_derivation() -> Derivation:
     ys = syms("y_{}", K)
     Ps = syms("p_{}", K)
     c = sp.Symbol("c", real=True)
-    m = sp.Symbol("m", real=True)
     sm = [softmax(j + 1, *zs) for j in range(K)]
     # every label pattern of a row with entries >= 0: y_k is 0 or a positive q_k
     qs = [sp.Symbol(f"q_{k + 1}", positive=True) for k in range(K)]
@@ -65,7 +65,7 @@ def softmax_derivation() -> Derivation:
     frac = Tex(r"\frac{e^{z_j}}{\sum_{k=1}^{K} e^{z_k}}")
     shifted = Tex(r"\operatorname{softmax}_j(\mathbf{z} - c)")
     dpdz = Tex(r"\frac{\partial p_j}{\partial z_c}")
-    J = Tex("J")
+    J = Tex(r"\frac{\partial \mathbf{p}}{\partial \mathbf{z}}")
     J_mat = Tex(r"\operatorname{diag}(\mathbf{p}) - \mathbf{p}\mathbf{p}^\top")
     L = Tex("L")
     ce_def = Tex(r"-\sum_{k=1}^{K} y_k \log p_k")
@@ -74,7 +74,7 @@ def softmax_derivation() -> Derivation:
     dL_dz = Tex(r"\frac{\partial L}{\partial z_c}")
     chain_sum = Tex(r"\sum_{j} \frac{\partial L}{\partial p_j}\frac{\partial p_j}{\partial z_c}")
     chain_sub = Tex(r"\sum_{j} \left(-\frac{y_j}{p_j}\right) p_j\left(\delta_{jc} - p_c\right)")
-    chain_simpl = Tex(r"-y_c + p_c \sum_{j} y_j")
+    chain_simpl = Tex(r"p_c \sum_{j} y_j - y_c")
     p_minus_y = Tex(r"p_c - y_c")
     ce = -sp.Add(*[ys[k] * sp.log(sm[k]) for k in range(K)])
     ce_p = -sp.Add(*[ys[k] * sp.log(Ps[k]) for k in range(K)])
@@ -117,16 +117,44 @@ def softmax_derivation() -> Derivation:
     Pn = sp.ImmutableMatrix(n, K, lambda i, k: softmax(k + 1, *Zn.row(i)))
     loss = -sp.Add(*[Yn[i, k] * sp.log(Pn[i, k]) for i in range(n) for k in range(K)])
     rows_one_hot = {Yn[i, K - 1]: 1 - sp.Add(*[Yn[i, k] for k in range(K - 1)]) for i in range(n)}
-    gW, gWv = Tex(r"\nabla_W L"), Tex(r"X^\top (P - Y)")
-    gb, gbv = Tex(r"\nabla_{\mathbf{b}} L"), Tex(r"\mathbf{1}^\top (P - Y)")
+    # the mean loss J; in general symbols: X is n x d, P and Y are n x K, proved at
+    # n = 2, d = 2, K = 3
+    n_, d_, Kg = size_symbols("n d K")
+    Xg = sp.MatrixSymbol("X", n_, d_)
+    Pg = sp.MatrixSymbol("P", n_, Kg)
+    Yg = sp.MatrixSymbol("Y", n_, Kg)
+    onesg = sp.MatrixSymbol(r"\mathbf{1}", n_, 1)
+    at_n: dict[str, Any] = {
+        "sizes": {n_: n, d_: d, Kg: K},
+        "arrays": {Xg: X, Pg: Pn, Yg: Yn, onesg: sp.ones(n, 1)},
+    }
+    residuals = sp.MatAdd(Pg, -Yg, evaluate=False)
+    gWv = General(sp.MatMul(1 / n_, Xg.T, residuals, evaluate=False), **at_n)
+    gbv = General(sp.MatMul(1 / n_, onesg.T, residuals, evaluate=False), **at_n)
+    gW, gb = Tex(r"\nabla_W J"), Tex(r"\nabla_{\mathbf{b}} J")
+    mean_loss = loss / n
     defs.update(
         {
-            gW: sp.ImmutableMatrix(d, K, lambda j, k: sp.Derivative(loss, W[j, k])),
-            gWv: X.T * (Pn - Yn),
-            gb: sp.ImmutableMatrix(1, K, lambda _, k: sp.Derivative(loss, bs[k])),
-            gbv: sp.ones(1, n) * (Pn - Yn),
+            gW: sp.ImmutableMatrix(d, K, lambda j, kk: sp.Derivative(mean_loss, W[j, kk])),
+            gb: sp.ImmutableMatrix(1, K, lambda _, kk: sp.Derivative(mean_loss, bs[kk])),
+            gWv.symbol: gWv,
+            gbv.symbol: gbv,
         }
     )
+    # the same quantities in general symbols (K classes), proved at K = 3
+    K_ = size_symbols("K")[0]
+    k = sp.Symbol("k", integer=True)
+    z_k, y_k_ = sp.IndexedBase("z"), sp.IndexedBase("y")
+    at_K: dict[str, Any] = {"sizes": {K_: K}, "arrays": {z_k: list(zs), y_k_: list(ys)}}
+    lse_sum = sp.Sum(sp.exp(z_k[k]), (k, 1, K_))
+    lse = Tex(r"\operatorname{LSE}(\mathbf{z})")
+    lse_def = General(sp.log(lse_sum), **at_K)
+    lse_shifted = General(terms(c, sp.log(sp.Sum(sp.exp(terms(z_k[k], -c)), (k, 1, K_)))), **at_K)
+    ce_general = General(
+        terms(sp.log(lse_sum), -sp.Sum(product(y_k_[k], z_k[k]), (k, 1, K_))), **at_K
+    )
+    defs[lse] = logsumexp(*zs)
+    defs.update({g.symbol: g for g in (lse_def, lse_shifted, ce_general)})
     comps = {Z: zs, Y: ys}
     steps = [
         claim(
@@ -146,10 +174,10 @@ def softmax_derivation() -> Derivation:
             ),
             tag="shift",
         ),
-        claim(
-            "log-sum-exp with the max-shift $m$",
-            logsumexp(*zs),
-            m + logsumexp(*[v - m for v in zs]),
+        claim("log-sum-exp", lse, lse_def.symbol, tag="lse"),
+        chain(
+            "the same shift, taken out of the sum",
+            lse_shifted.symbol,
             tag="lse_shift",
         ),
         claim(
@@ -173,7 +201,7 @@ def softmax_derivation() -> Derivation:
         claim(
             r"in terms of the logits, using $\sum_k y_k = 1$",
             L,
-            logsumexp(*zs) - sp.Add(*[ys[k] * zs[k] for k in range(K)]),
+            ce_general.symbol,
             given=sum_to_one,
             tag="ce_logits",
         ),
@@ -227,7 +255,13 @@ def softmax_derivation() -> Derivation:
                 "sum gives +0.0, not -0.0, for a certain prediction."
             ),
         ),
-        claim("weights, $n = 2$ samples", gW, gWv, given=rows_one_hot, tag="grad_W"),
-        claim("intercepts", gb, gbv, given=rows_one_hot, tag="grad_b"),
+        claim(
+            r"weights, $Z = XW + \mathbf{1}\mathbf{b}^\top$",
+            gW,
+            gWv.symbol,
+            given=rows_one_hot,
+            tag="grad_W",
+        ),
+        claim("intercepts", gb, gbv.symbol, given=rows_one_hot, tag="grad_b"),
     ]
     return Derivation("softmax", "Softmax regression", steps, defs=defs)
