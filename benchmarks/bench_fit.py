@@ -97,6 +97,7 @@ def _compare(
         return fit
 
     sides = {"lrbook": make_lrbook()} | {s: make_sklearn(s) for s in SK_SOLVERS}
+    sides["one read"] = X.sum  # one read of X: the memory limit, the unit of the "1 read" column
     with warnings.catch_warnings(record=True) as caught:
         # a ConvergenceWarning would mean a side stopped early: recorded, shown as a note
         warnings.simplefilter("always")
@@ -123,6 +124,7 @@ def _compare(
         "alpha": alpha,
         "tol": TOL,
         "warnings": sorted({f"{w.category.__name__}: {w.message}" for w in caught}),
+        "one_read_s": medians["one read"],
     }
     other = ", ".join(f"{s} {medians[s]:.3g}s" for s in SK_SOLVERS)
     row = Row(
@@ -189,7 +191,7 @@ def run(cfg: Config) -> list[Row]:
         _compare(
             group="softmax",
             name=f"softmax newton {n_soft:.0e} x 20, K=5".replace("e+0", "e"),
-            goal=1.0,
+            goal=0.7,
             X=Xs,
             y=ys,
             multinomial=True,

@@ -33,6 +33,8 @@ from _harness import (
 )
 
 GROUPS = ("gradient", "fit", "sgd", "dask", "import", "book", "tests")
+#: Groups timed inside this process: repeated for every thread limit of ``--threads``.
+IN_PROCESS = ("gradient", "fit", "sgd", "dask")
 
 
 def _drop_openblas_overrides(keep: bool) -> None:
@@ -71,8 +73,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--threads",
         type=int,
+        nargs="+",
         default=None,
-        help="limit BLAS/OpenMP threads of both sides (threadpoolctl; in-process rows only)",
+        help="run the in-process rows once per value, BLAS/OpenMP threads of both sides "
+        "limited to it (threadpoolctl); default: the default thread count, then 1",
     )
     p.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     p.add_argument(
@@ -119,8 +123,20 @@ def _blas_summary(info: dict) -> str:
     return "; ".join(parts) or "no BLAS found by threadpoolctl"
 
 
+def _one_read_text(row: Row) -> str:
+    """lrbook's time in units of one read of ``X`` (``X.sum()``, timed in the same rounds)."""
+    one = row.extra.get("one_read_s")
+    if not one or row.lrbook_s is None:
+        return "-"
+    return f"{row.lrbook_s / one:.1f}"
+
+
+def _thread_modes(threads: list[int] | None) -> list[int | None]:
+    return [None, 1] if threads is None else list(dict.fromkeys(threads))
+
+
 def format_table(rows: list[Row]) -> str:
-    header = ("row", "lrbook", "reference", "ref. time", "result", "goal", "status")
+    header = ("row", "lrbook", "reference", "ref. time", "result", "goal", "status", "1 read")
     lines = [
         (
             r.name,
@@ -130,6 +146,7 @@ def format_table(rows: list[Row]) -> str:
             r.value_text(),
             r.goal_text(),
             r.status,
+            _one_read_text(r),
         )
         for r in rows
     ]
@@ -168,8 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"BLAS: {_blas_summary(info)}")
     if info["openblas_env_removed"]:
         print(f"unset for this run: {info['openblas_env_removed']}")
-    threads = "default threads" if args.threads is None else f"threads limited to {args.threads}"
-    print(f"mode: {'quick' if args.quick else 'full'}, {args.reps} interleaved rounds, {threads}\n")
+    modes = _thread_modes(args.threads)
+    threads = ", ".join("default threads" if m is None else f"{m} thread(s)" for m in modes)
+    print(
+        f"mode: {'quick' if args.quick else 'full'}, {args.reps} interleaved rounds; "
+        f"in-process rows with {threads}; '1 read' = lrbook time / X.sum() time\n"
+    )
 
     plan = [
         ("gradient", bench_gradient.run, None),
@@ -189,17 +210,23 @@ def main(argv: list[str] | None = None) -> int:
             assert skipped is not None
             rows += skipped()
             continue
-        print(f"running {name} ...", file=sys.stderr, flush=True)
-        try:
-            with contextlib.ExitStack() as stack:
-                if args.threads is not None:
-                    from threadpoolctl import threadpool_limits
+        for mode in _thread_modes(args.threads) if name in IN_PROCESS else [None]:
+            suffix = "" if mode is None else f" [{mode} thread{'s' if mode > 1 else ''}]"
+            print(f"running {name}{suffix} ...", file=sys.stderr, flush=True)
+            try:
+                with contextlib.ExitStack() as stack:
+                    if mode is not None:
+                        from threadpoolctl import threadpool_limits
 
-                    stack.enter_context(threadpool_limits(limits=args.threads))
-                rows += runner(cfg)
-        except Exception as exc:  # a broken benchmark is reported, and fails the run
-            errors += 1
-            rows.append(Row(name, name, "report", None, status="error", note=repr(exc)[:300]))
+                        stack.enter_context(threadpool_limits(limits=mode))
+                    got = runner(cfg)
+            except Exception as exc:  # a broken benchmark is reported, and fails the run
+                errors += 1
+                got = [Row(name, name, "report", None, status="error", note=repr(exc)[:300])]
+            for r in got:
+                r.name += suffix
+                r.extra["threads"] = mode
+            rows += got
 
     print(format_table(rows))
     missed = [r for r in rows if r.status in ("MISSED", "LOSS MISMATCH")]

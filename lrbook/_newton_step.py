@@ -2,13 +2,17 @@
 
 Private helpers of :func:`lrbook.optim.newton` (kept apart so that ``optim`` stays a
 readable size): checks of what ``hess`` returns, the Jacobi-scaled Cholesky /
-least-squares solve with its diagnoses (not convex, separable, badly scaled), and
-the adapter for a combined ``fun(x) -> (loss, grad, H)`` callback.
+least-squares solve with its diagnoses (not convex, separable, badly scaled), the
+Hessian-free alternative (:class:`HessianOperator`, solved by preconditioned
+conjugate gradients: Newton-CG), and the adapter for a combined
+``fun(x) -> (loss, grad, H)`` callback.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -102,6 +106,102 @@ def newton_direction(
     if not np.all(np.isfinite(d)):
         raise np.linalg.LinAlgError(_SEPARABLE_HINT)
     return d
+
+
+@dataclass(frozen=True)
+class HessianOperator:
+    """The Hessian at one point as the product ``v -> H v`` (Newton-CG), not a matrix.
+
+    ``hess(x)`` may return one instead of an array: :func:`lrbook.optim.newton`
+    then finds its step by preconditioned conjugate gradients
+    (:func:`cg_direction`), which needs a few products per step instead of the
+    ``(p, p)`` matrix. For softmax regression a product costs two reads of the
+    data, against ``K (K - 1) / 2`` weighted Gram matrices for the matrix.
+
+    Attributes
+    ----------
+    matvec : callable
+        ``matvec(v) -> H v`` for flat (C-order) vectors of length ``size``.
+    precondition : callable
+        ``precondition(r) -> M^-1 r`` for a symmetric positive definite ``M``
+        approximating ``H`` (any such ``M`` gives the same step; a good one gives
+        it in fewer products).
+    size : int
+        Number of parameters.
+    """
+
+    matvec: Callable[[NDArray[Any]], NDArray[Any]]
+    precondition: Callable[[NDArray[Any]], NDArray[Any]]
+    size: int
+
+
+#: Conjugate-gradient products allowed per Newton step, as a multiple of the size
+#: (exact arithmetic needs at most ``size``; rounding can need a few more).
+_CG_MAX_FACTOR = 2
+
+
+def cg_direction(
+    op: HessianOperator, g: NDArray[np.float64], step: int, tol: float = 0.0
+) -> tuple[NDArray[np.float64], int]:
+    """Inexact Newton step: solve ``H d = g`` by preconditioned conjugate gradients.
+
+    Stops when the residual norm is ``<= max(eta ||g||, tol / 2)`` with the forcing
+    term ``eta = min(0.5, sqrt(||g||))`` (superlinear convergence of the outer Newton
+    iteration, as scipy's and scikit-learn's ``newton-cg``). The gradient after the
+    step is the residual up to second-order terms, so solving below ``tol / 2`` (the
+    outer stopping rule's ``max |grad| <= tol``) would be wasted work. A direction of zero
+    or negative curvature at the first product is refused with the diagnoses of
+    the direct solve (not convex; singular along the gradient, e.g. separable
+    classes); later it ends the solve with the last iterate (a descent direction).
+
+    Returns
+    -------
+    d : ndarray
+        The step, ``g @ d > 0``.
+    n_products : int
+        Hessian-vector products used.
+    """
+    if op.size != g.size:
+        raise ValueError(
+            f"hess returned an operator of size {op.size}, but the parameters have {g.size} entries"
+        )
+    gnorm = float(np.linalg.norm(g))
+    target = max(min(0.5, math.sqrt(gnorm)) * gnorm, 0.5 * tol)
+    d = np.zeros_like(g)
+    r = g.copy()  # residual g - H d
+    z = op.precondition(r)
+    p = z.copy()
+    rz = float(r @ z)
+    if not (math.isfinite(rz) and rz > 0):
+        raise np.linalg.LinAlgError(f"The Newton system overflowed at step {step}. {_SCALING_HINT}")
+    n_products = 0
+    for _ in range(_CG_MAX_FACTOR * g.size + 10):
+        hp = op.matvec(p)
+        n_products += 1
+        curvature = float(p @ hp)
+        if not math.isfinite(curvature):
+            raise np.linalg.LinAlgError(
+                f"The Newton system overflowed at step {step}. {_SCALING_HINT}"
+            )
+        if curvature <= 0:
+            if n_products == 1:
+                if curvature < 0:
+                    raise _not_convex(step, "a direction of negative curvature")
+                raise np.linalg.LinAlgError(_SEPARABLE_HINT)
+            break
+        a = rz / curvature
+        d += a * p
+        r -= a * hp
+        if float(np.linalg.norm(r)) <= target:
+            break
+        z = op.precondition(r)
+        rz_new = float(r @ z)
+        p *= rz_new / rz
+        p += z
+        rz = rz_new
+    if not np.all(np.isfinite(d)):
+        raise np.linalg.LinAlgError(_SEPARABLE_HINT)
+    return d, n_products
 
 
 def split_combined(

@@ -78,7 +78,7 @@ FloatArray = NDArray[np.floating[Any]]
 BLOCK_BYTES = BLOCK_BYTES
 """Bytes of ``X`` processed per row block by the full-batch gradients (DESIGN decision 3).
 
-About 1 MiB keeps the block, its logits and its residuals in the L2 cache while
+About 2 MiB keeps the block, its logits and its residuals in the cache while
 amortising the Python overhead of the kernel calls over thousands of rows (defined in
 ``lrbook._objectives``, the one implementation of the objectives).
 """

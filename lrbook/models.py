@@ -161,20 +161,6 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         self.batch_loss_curve_ = res.batch_loss_history
         self.converged_ = res.converged
 
-    def _warn_if_separable(self, scores: FloatArray, codes: NDArray[np.intp]) -> None:
-        """With alpha=0, a perfect training fit means no finite optimum exists: say so."""
-        if self.alpha != 0:
-            return
-        if scores.ndim == 1:
-            margin = np.where(codes == 1, scores, -scores)
-        else:
-            true = scores[np.arange(codes.shape[0]), codes]
-            other = scores.copy()
-            other[np.arange(codes.shape[0]), codes] = -np.inf
-            margin = true - other.max(axis=1)
-        if np.all(margin > 0):
-            self._warn_separable()
-
     def _warn_separable(self) -> None:
         self.converged_ = False
         warnings.warn(
@@ -325,11 +311,37 @@ class _LinearClassifier(_BaseClassifier):
         family = O.MULTINOMIAL if self._multinomial else O.BINARY
         T = family.encode(codes, n_classes, X.dtype)
         x0 = np.zeros((X.shape[1] + fit_intercept, n_classes)[: T.ndim])
-        objective = O.LinearObjective(X, T, sw, hp["alpha"], fit_intercept, family)
+        Objective = O.LinearObjective
+        if (
+            self.solver == "newton"
+            and family.redundant_last
+            and X.shape[0] >= O.HESSIAN_FREE_MIN_ROWS
+        ):
+            Objective = O.TransposedSoftmaxObjective  # Newton-CG (measured faster there)
+        objective = Objective(X, T, sw, hp["alpha"], fit_intercept, family)
         res = _run_solver(self.solver, objective, x0, self, hp["random_state"])
         self._set_params(res, fit_intercept, X.dtype)
-        self._warn_if_separable(self._raw_logits(X), codes)
+        self._warn_if_separable(X, codes)
         return self
+
+    def _warn_if_separable(self, X: FloatArray, codes: NDArray[np.intp]) -> None:
+        """With alpha=0, a perfect training fit means no finite optimum exists: say so.
+
+        The training logits are computed only then: with a penalty an optimum
+        always exists, and the check would cost a pass over ``X``.
+        """
+        if self.alpha != 0:
+            return
+        scores = self._raw_logits(X)
+        if scores.ndim == 1:
+            margin = np.where(codes == 1, scores, -scores)
+        else:
+            true = scores[np.arange(codes.shape[0]), codes]
+            other = scores.copy()
+            other[np.arange(codes.shape[0]), codes] = -np.inf
+            margin = true - other.max(axis=1)
+        if np.all(margin > 0):
+            self._warn_separable()
 
     def _set_params(self, res: OptimizeResult, fit_intercept: bool, dtype: Any) -> None:
         """``coef_``, ``intercept_`` and the fit record from the optimiser's result."""

@@ -47,7 +47,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.exceptions import ConvergenceWarning
 
-from lrbook._newton_step import check_hessian, newton_direction, split_combined
+from lrbook._newton_step import (
+    HessianOperator,
+    cg_direction,
+    check_hessian,
+    newton_direction,
+    split_combined,
+)
 from lrbook._validation import (
     check_bool,
     check_callback,
@@ -663,6 +669,13 @@ def sgd(
     )
 
 
+def _direction(h: object, g: NDArray[Any], step: int, tol: float) -> NDArray[np.float64]:
+    """Newton direction from what ``hess`` returned: a matrix, or a product operator."""
+    if isinstance(h, HessianOperator):
+        return cg_direction(h, g, step, tol)[0]
+    return newton_direction(check_hessian(h, g.size, step), g, step)
+
+
 def newton(
     fun: LossGrad | Callable[[NDArray[np.float64]], tuple[float, NDArray[Any], NDArray[Any]]],
     hess: Callable[[NDArray[np.float64]], NDArray[Any]] | Literal[True],
@@ -696,6 +709,11 @@ def newton(
         of two, which matters when the data are read from disk or a cluster
         (:mod:`lrbook` on Dask arrays). The Hessian at a rejected trial point is
         then computed and discarded.
+        ``hess(x)`` may also return a ``HessianOperator`` of
+        :mod:`lrbook._newton_step` (Hessian-vector products, as lrbook's
+        softmax regression on many rows does): the step is then solved by
+        preconditioned conjugate gradients (Newton-CG) to a relative residual
+        ``min(0.5, sqrt(||g||))`` (or to ``tol / 2``); the stopping rule is the same.
     x0 : array-like of any shape
         Starting parameters (copied).
     max_iter : int, default=100
@@ -774,7 +792,7 @@ def newton(
                 status = StopReason.GRADIENT_TOL if gnorm <= tol else StopReason.MAX_ITER
                 break
             g = np.ravel(grad)
-            d = newton_direction(check_hessian(hess(x), g.size, n_iter), g, n_iter)
+            d = _direction(hess(x), g, n_iter, tol)
             slope = float(g @ d)  # > 0 for a descent direction
             d = d.reshape(shape)
             step = 1.0

@@ -570,3 +570,24 @@ def test_linear_regression_gd_uses_sample_weight():
     unweighted = LinearRegression(method="lstsq").fit(X, y)
     np.testing.assert_allclose(gd.coef_, exact.coef_, rtol=1e-6)
     assert np.abs(exact.coef_ - unweighted.coef_).max() > 0.1  # the weights matter here
+
+
+@pytest.mark.parametrize("Est", [LogisticRegression, SoftmaxRegression])
+def test_separability_check_reads_X_only_without_penalty(Est, monkeypatch):
+    # With alpha > 0 an optimum always exists: fit must not spend a pass over X on the
+    # separability check (issue 16). With alpha = 0 it does, and warns on separable data.
+    calls = []
+    original = Est._raw_logits
+
+    def counting(self, X):
+        calls.append(X.shape)
+        return original(self, X)
+
+    monkeypatch.setattr(Est, "_raw_logits", counting)
+    X, y = _data()
+    Est(alpha=1e-3).fit(X, y)
+    assert calls == []
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    with pytest.warns(ConvergenceWarning, match="linearly separable"):
+        Est(alpha=0.0, max_iter=5).fit(X, [0, 0, 1, 1])
+    assert calls == [(4, 1)]
