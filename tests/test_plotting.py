@@ -180,12 +180,14 @@ def test_sigmoid_stacks_close_points_so_all_stay_visible(ax):
         for h in np.unique(heights):  # on each stacked row the points are a marker apart
             assert np.all(np.diff(np.sort(points[heights == h, 0])) >= gap)
         assert len(np.unique(np.round(points, 9), axis=0)) == len(points)  # no overlap
-    assert np.all(class0.get_offsets()[:, 1] <= 0) and np.all(class1.get_offsets()[:, 1] >= 1)
+    assert np.all(class0.get_offsets()[:, 1] <= 0)
+    assert np.all(class1.get_offsets()[:, 1] >= 1)
     # the rings sit on the four misclassified points, and the legend counts them
     np.testing.assert_allclose(np.sort(ring.get_offsets()[:, 0]), [-0.29, -0.23, 1.25, 1.29])
     assert "misclassified (4)" in _legend_texts(ax)
     lo, hi = ax.get_ylim()
-    assert lo < 0.0 - 0.08 and hi > 1.0 + 0.08  # the stacked rows are inside the axes
+    assert lo < 0.0 - 0.08
+    assert hi > 1.0 + 0.08
 
 
 @pytest.mark.parametrize(

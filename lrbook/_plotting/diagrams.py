@@ -332,7 +332,7 @@ def plot_computation_graph(
         if n <= 2
         else r"\mathbf{w}^\top\mathbf{x}"
     )
-    node = {"ha": "center", "va": "center", "bbox": fwd, "fontsize": size}
+    node: dict[str, Any] = {"ha": "center", "va": "center", "bbox": fwd, "fontsize": size}
     x_z, x_yhat, x_loss = 3.45, 5.3, 6.5
     zt = ax.text(x_z, centre, f"$z = {terms} + b$", **node)
     at = ax.text(x_yhat, centre, r"$\hat{y} = \sigma(z)$", **node)
