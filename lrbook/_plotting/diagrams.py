@@ -306,18 +306,18 @@ def plot_computation_graph(
     n = check_int(n_features, "n_features", 1)
     n_boxes = 2 * n + 1
     # data units are inches of the default figure: positions below are laid out for it
-    step = 0.52  # vertical distance of the input boxes
-    height = max(2.7, step * (n_boxes - 1) + 1.0)
-    width = 7.0
+    step = 0.55  # vertical distance of the input boxes
+    height = max(2.4, step * (n_boxes - 1) + 0.75)
+    width = 6.4
     ax = _axes(ax, figsize=(width, height))
-    size = 13
+    size = 14
     fwd = {"boxstyle": "round,pad=0.35", "fc": "#DDEEFF", "ec": "k"}
     inp = {"boxstyle": "round,pad=0.25", "fc": "#F2F2F2", "ec": "0.4"}
     back: dict[str, Any] = {"color": "#D55E00", "fontsize": size - 1}
     centre = height / 2 + 0.1  # of the input column; the backward pass goes below
     names = [s for j in range(1, n + 1) for s in (f"$x_{j}$", f"$w_{j}$")] + ["$b$"]
     top = centre + step * (n_boxes - 1) / 2
-    x_in = 1.5
+    x_in = 1.3
     inputs = []
     for k, name in enumerate(names):
         y_k = top - step * k
@@ -326,14 +326,14 @@ def plot_computation_graph(
             grad = (
                 "$db = dz$" if name == "$b$" else f"$dw_{{{name[3:-1]}}} = x_{{{name[3:-1]}}}\\,dz$"
             )
-            ax.text(x_in - 0.3, y_k, grad, ha="right", va="center", **back)
+            ax.text(x_in - 0.25, y_k, grad, ha="right", va="center", **back)
     terms = (
         " + ".join(f"w_{j} x_{j}" for j in range(1, n + 1))
         if n <= 2
         else r"\mathbf{w}^\top\mathbf{x}"
     )
     node: dict[str, Any] = {"ha": "center", "va": "center", "bbox": fwd, "fontsize": size}
-    x_z, x_yhat, x_loss = 3.45, 5.3, 6.5
+    x_z, x_yhat, x_loss = 3.05, 4.82, 5.95
     zt = ax.text(x_z, centre, f"$z = {terms} + b$", **node)
     at = ax.text(x_yhat, centre, r"$\hat{y} = \sigma(z)$", **node)
     lt = ax.text(x_loss, centre, r"$L(\hat{y}, y)$", **node)
@@ -364,7 +364,7 @@ def plot_computation_graph(
             **back,
         )
         ax.text(
-            x_z - 0.75,
+            x_z - 0.8,
             below,
             "$dz = d\\hat{y}\\;\\hat{y}(1-\\hat{y})$\n$\\phantom{dz} = \\hat{y} - y$",
             ha="left",

@@ -156,7 +156,7 @@ def plot_sigmoid(
     ax.set_xlim(lo, hi)
     ax.set_ylim(low, high)
     ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])  # probabilities only, not the stacked rows
-    ax.set_xlabel(r"score $z = w^\top x + b$")
+    ax.set_xlabel(r"score $z = \mathbf{w}^\top \mathbf{x} + b$")
     ax.set_ylabel(r"$\sigma(z) = P(y = 1 \mid x)$")
     ax.legend(loc="upper left", fontsize="small")
     return ax

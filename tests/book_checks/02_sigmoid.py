@@ -66,7 +66,8 @@ def _math_ch02_eq_dsigmoid() -> object:
     """The glued equation ch02_eq_dsigmoid (compared through its repr, the LaTeX)."""
     from lrbook import symbolic as S
 
-    return S.sigmoid_derivation().math()
+    d = S.sigmoid_derivation()
+    return d.math(list(range(d.index("sigma_prime") + 1)))
 
 
 CHECKS = {

@@ -81,7 +81,8 @@ def _math_ch04_eq_grad_mean() -> object:
     """The glued equation ch04_eq_grad_mean (compared through its repr, the LaTeX)."""
     from lrbook import symbolic as S
 
-    return S.bce_derivation().math(["grad_mean", "grad_intercept"])
+    d = S.bce_derivation()
+    return d.math([d.index("grad_mean") - 1, "grad_mean", "grad_intercept"])
 
 
 CHECKS = {
