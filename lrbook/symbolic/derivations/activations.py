@@ -94,10 +94,10 @@ def sigmoid_derivation() -> Derivation:
     r"""The sigmoid's derivative :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`, from the definition.
 
     Proved in the raw form only (it derives the rule the opaque ``sigmoid``
-    uses).  The chain ends at ``sigma_prime``; the form the kernel uses follows
-    (``sigmoid_dz_from_output``, kernel ``a*(1 - a)``), then the symmetry
-    :math:`1 - \sigma(z) = \sigma(-z)` (``symmetry``) and the derivative written with
-    it (``sigma_prime_symmetric``), each identity stated before it is used.  Terms are
+    uses).  The chain ends at ``sigma_prime``; the symmetry
+    :math:`1 - \sigma(z) = \sigma(-z)` (``symmetry``) is stated before the derivative is
+    written with it (``sigma_prime_symmetric``); last, the form the kernel uses
+    (``sigmoid_dz_from_output``, step 8, kernel ``a*(1 - a)``).  Terms are
     shown in a textbook's order (``1 + e^{-z}``).
 
     Examples
@@ -126,6 +126,13 @@ def sigmoid_derivation() -> Derivation:
             _shown(product(sigmoid(z), terms(1, -sigmoid(z))), defs),
             tag="sigma_prime",
         ),
+        claim("symmetry", _shown(terms(1, -sigmoid(z)), defs), sigmoid(-z), tag="symmetry"),
+        claim(
+            "with the symmetry",
+            dsig,
+            _shown(product(sigmoid(z), sigmoid(-z)), defs),
+            tag="sigma_prime_symmetric",
+        ),
         claim(
             r"in terms of the output $a = \sigma(z)$",
             dsig,
@@ -133,13 +140,6 @@ def sigmoid_derivation() -> Derivation:
             given={a: sigmoid(z)},
             tag="sigmoid_dz_from_output",
             note="Backpropagation stores the activation a, so the kernel takes a, not z.",
-        ),
-        claim("symmetry", _shown(terms(1, -sigmoid(z)), defs), sigmoid(-z), tag="symmetry"),
-        claim(
-            "with the symmetry",
-            dsig,
-            _shown(product(sigmoid(z), sigmoid(-z)), defs),
-            tag="sigma_prime_symmetric",
         ),
     ]
     return Derivation("sigmoid", "The sigmoid and its derivative", steps, defs=defs, raw_only=True)
