@@ -346,7 +346,6 @@ def test_numeric_comparison_helpers() -> None:
 PENDING_PAGES = {
     "05_gradient_checking",
     "09_softmax",
-    "10_backprop",
     "11_newton_regularisation",
     "12_original_data",
     "appendix_a_derivations",

@@ -409,10 +409,11 @@ def test_network_diagram_counts(ax, n_in, n_hid, n_out):
     arrows = [p for p in ax.patches if not isinstance(p, Circle)]
     assert len(arrows) == n_in * n_hid + n_hid * n_out
     texts = [t.get_text() for t in ax.texts]
-    assert "input $x$" in texts
-    assert "hidden $a^{[1]}$" in texts
+    assert r"input $\mathbf{x}$" in texts
+    assert r"hidden $\mathbf{a}^{(1)}$" in texts
     assert r"output $\hat{y}$" in texts
-    assert "$a^{[1]}_{1}$" in texts
+    assert "$a^{(1)}_{1}$" in texts
+    assert r"$W^{(1)}, \mathbf{b}^{(1)}$" in texts  # the book's layer notation
     assert not ax.axison
     _draw(ax)
 

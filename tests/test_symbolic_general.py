@@ -82,6 +82,26 @@ def test_general_display_shows_no_instance_and_agrees_with_it(derivation, steps)
         )
 
 
+@pytest.mark.parametrize("name", ["mlp_sigmoid_derivation", "mlp_softmax_derivation"])
+def test_backprop_gradients_display_in_general_symbols(name: str) -> None:
+    """Chapter 10: dL/dW^(l) = (input) delta^(l)T in general symbols, proved at d, h, K."""
+    import lrbook.symbolic as S
+
+    d = getattr(S, name)()
+    steps = ["grad_W2", "grad_b2", "grad_W1", "grad_b1"]
+    general = d.latex(steps=steps)
+    assert not INSTANCE_SIZE.search(general), general
+    assert r"\mathbf{x} {\boldsymbol{\delta}^{(1)}}^\top" in general
+    assert r"\mathbf{a}^{(1)} {\boldsymbol{\delta}^{(2)}}^\top" in general
+    assert general != d.latex(steps=steps, form="instance")
+    assert set(d.instance_sizes(steps).split(", ")) >= {
+        "d = 2",
+        "K = 1" if "sigmoid" in name else "K = 3",
+    }
+    for symbol, form in d.generals.items():
+        assert form.instance() == d.defs[symbol]
+
+
 # -- activations (chapter 2): a textbook's term order, proved -------------------------------
 def test_activation_displays_keep_the_textbook_order_and_are_proved() -> None:
     from lrbook.symbolic import sigmoid_derivation, tanh_derivation

@@ -183,8 +183,10 @@ def plot_network(
 ) -> Axes:
     """Diagram of a one-hidden-layer network: circles for units, arrows for weights.
 
-    Every input feeds every hidden unit (weights ``W^[1]``, shape ``(n_inputs,
-    n_hidden)``), every hidden unit feeds every output (``W^[2]``).
+    Every input feeds every hidden unit (weights ``W^(1)``, shape ``(n_inputs,
+    n_hidden)``), every hidden unit feeds every output (``W^(2)``, shape
+    ``(n_hidden, n_outputs)``).  The labels use the book's notation: ``W^(l)``,
+    ``b^(l)`` and ``a^(l)`` for layer ``l``.
 
     Parameters
     ----------
@@ -193,7 +195,7 @@ def plot_network(
     ax : matplotlib Axes, optional
         Axes to draw into; created if None.
     labels : bool, default=True
-        Write unit names (``x_i``, ``a^[1]_j``, ``y-hat_k``) in the circles, and the
+        Write unit names (``x_i``, ``a^(1)_j``, ``y-hat_k``) in the circles, and the
         layer and weight-matrix names around them.
 
     Returns
@@ -241,7 +243,7 @@ def plot_network(
                 )
     unit_names = [
         lambda i: f"$x_{{{i + 1}}}$",
-        lambda i: f"$a^{{[1]}}_{{{i + 1}}}$",
+        lambda i: f"$a^{{(1)}}_{{{i + 1}}}$",
         (lambda i: r"$\hat{y}$") if sizes[2] == 1 else (lambda i: f"$\\hat{{y}}_{{{i + 1}}}$"),
     ]
     for li, layer in enumerate(pos):
@@ -251,10 +253,11 @@ def plot_network(
                 ax.text(x, y, unit_names[li](i), ha="center", va="center", fontsize=9, zorder=4)
     top = (max(sizes) - 1) / 2
     if labels:
-        layer_names = ["input $x$", "hidden $a^{[1]}$", r"output $\hat{y}$"]
+        layer_names = [r"input $\mathbf{x}$", r"hidden $\mathbf{a}^{(1)}$", r"output $\hat{y}$"]
         for li in range(3):
             ax.text(xs[li], -top - 0.9, layer_names[li], ha="center", va="top", fontsize=10)
-        for li, name in enumerate(["$W^{[1]}, b^{[1]}$", "$W^{[2]}, b^{[2]}$"]):
+        weights = [r"$W^{(1)}, \mathbf{b}^{(1)}$", r"$W^{(2)}, \mathbf{b}^{(2)}$"]
+        for li, name in enumerate(weights):
             ax.text((xs[li] + xs[li + 1]) / 2, top + 0.7, name, ha="center", fontsize=10)
     ax.set_xlim(-0.8, 2 * gap + 0.8)
     ax.set_ylim(-top - 1.6, top + 1.3)

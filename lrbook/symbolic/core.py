@@ -16,7 +16,7 @@ from typing import Any
 import sympy as sp
 
 from lrbook.symbolic.functions import Expr, _map, expand_components, raw
-from lrbook.symbolic.general import General
+from lrbook.symbolic.general import General, textbook_latex
 from lrbook.symbolic.prover import prove_relation
 
 __all__ = [
@@ -252,7 +252,7 @@ class Derivation:
         Meaning of display symbols (:class:`Tex` or plain symbols) used in the
         steps, substituted before proving.  A definition may contain
         unevaluated ``sympy.Derivative`` objects: they are evaluated after
-        substitution.  A :class:`~lrbook.symbolic.general.General` value
+        substitution.  A ``General`` (``lrbook.symbolic.general``) value
         (``{g.symbol: g}``) is a quantity displayed in general symbols
         (:math:`n` samples, :math:`d` features...) and proved at its instance:
         :meth:`math` shows the general form, ``math(form="instance")`` the
@@ -278,12 +278,12 @@ class Derivation:
       [1] symmetry: cancel
     >>> print(d.latex(annotate="right"))
     \begin{aligned}
-    \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} &&\quad \text{definition} \\
+    \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} &&\quad \text{definition} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) &&\quad \text{symmetry}
     \end{aligned}
     >>> print(d.latex())  # labels below the steps: as wide as the equations
     \begin{aligned}
-    \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} \\[-0.5ex]
+    \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} \\[-0.5ex]
     &\phantom{=}\quad {\small \text{definition}} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) \\[-0.5ex]
     &\phantom{=}\quad {\small \text{symmetry}}
@@ -484,7 +484,7 @@ class Derivation:
             right (wide), ``False`` nowhere.
         form : {"general", "instance"}, default="general"
             ``"general"``: quantities defined by a
-            :class:`~lrbook.symbolic.general.General` are printed in general symbols;
+            ``General`` (``lrbook.symbolic.general``) are printed in general symbols;
             ``"instance"``: as the explicit instance the proofs used.
         """
         _annotation_place(annotate)
@@ -502,8 +502,8 @@ class Derivation:
         if form == "general" or not self.generals:
             return step
         inst = {k: self.defs[k] for k in self.generals}
-        lhs = None if step.lhs is None else _subs(step.lhs, inst)
-        return replace(step, lhs=lhs, rhs=_subs(step.rhs, inst))
+        lhs = None if step.lhs is None else _subs(sp.sympify(step.lhs), inst)
+        return replace(step, lhs=lhs, rhs=_subs(sp.sympify(step.rhs), inst))
 
     def instance_sizes(self, steps: Sequence[int | str] | None = None) -> str:
         """The sizes at which the general forms of these steps were proved (``"n = 3, d = 2"``).
@@ -511,15 +511,15 @@ class Derivation:
         Empty when the steps use no general form (they are proved in general).
         """
         idx = range(len(self.steps)) if steps is None else [self.index(k) for k in steps]
-        sizes: dict[str, None] = {}
+        sizes: dict[Any, int] = {}
         for i in idx:
             step = self.steps[i]
             sides = [e for e in (step.lhs, step.rhs) if e is not None]
             used = set().union(*(sp.sympify(e).free_symbols for e in sides))
             for symbol, general in self.generals.items():
                 if symbol in used:
-                    sizes.setdefault(general.describe_sizes(), None)
-        return "; ".join(s for s in sizes if s)
+                    sizes.update(general.sizes)
+        return ", ".join(f"{sp.latex(k)} = {v}" for k, v in sorted(sizes.items(), key=str))
 
     def step_latex(self, key: int | str, *, annotate: bool | str = False) -> str:
         r"""One step as LaTeX (``lhs = rhs``, no alignment characters, no ``$$``).
@@ -572,7 +572,7 @@ class Derivation:
 
 
 def _latex(expr: Expr) -> str:
-    return sp.latex(expr, mat_delim="(", mat_str="matrix", order="rev-lex")
+    return textbook_latex(expr)
 
 
 def _label_latex(label: str) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "product",
     "size_symbols",
     "terms",
+    "textbook_latex",
 ]
 
 
@@ -109,7 +110,33 @@ class Apply(MatrixExpr):
         return rf"{name}\left({printer._print(self.arg)}\right)"
 
 
-class _GeneralPrinter(LatexPrinter):
+class TextbookPrinter(LatexPrinter):
+    """LaTeX with the terms of a sum in a textbook's order.
+
+    Positive terms before negative ones, numbers first among them, otherwise SymPy's
+    lexicographic order: ``1 + e^{-z}``, ``y - z``, ``\\sigma(z) - y``,
+    ``-y_1 z_1 - y_2 z_2``.
+    """
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__({"mat_delim": "(", "mat_str": "matrix", **(settings or {})})
+
+    def _as_ordered_terms(self, expr: Any, order: str | None = None) -> list[Any]:
+        if self._settings.get("order") == "none":
+            return list(expr.args)
+        rank = {t: k for k, t in enumerate(expr.as_ordered_terms(order="lex"))}
+        return sorted(
+            expr.args,
+            key=lambda t: (t.could_extract_minus_sign(), not t.is_number, rank.get(t, 0)),
+        )
+
+
+def textbook_latex(expr: Expr) -> str:
+    """LaTeX of an expression with the terms of each sum in textbook order."""
+    return str(TextbookPrinter().doprint(expr))
+
+
+class _GeneralPrinter(TextbookPrinter):
     """LaTeX in the order written, ``x_{ij}`` for indexed entries."""
 
     def _print_Indexed(self, expr: Any) -> str:
@@ -142,7 +169,7 @@ class _GeneralPrinter(LatexPrinter):
 
 def general_latex(expr: Expr) -> str:
     """LaTeX of a general form: terms in the order written, entries as ``x_{ij}``."""
-    printer = _GeneralPrinter({"order": "none", "mat_delim": "(", "mat_str": "matrix"})
+    printer = _GeneralPrinter({"order": "none"})
     return str(printer.doprint(expr))
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from book_exercises import exercise_checks
 
+from lrbook.book import scientific
+
 
 def _xor() -> tuple[Any, Any]:
     from lrbook import datasets
@@ -115,6 +117,41 @@ def _width_curve() -> tuple[list[int], list[float]]:
     return widths, acc
 
 
+def _acc_rule() -> float:
+    """Accuracy of the rule that made the XOR labels (opposite signs) on the noisy points."""
+    import numpy as np
+
+    X, y = _xor()
+    return float(np.mean((X[:, 0] * X[:, 1] < 0) == (y == 1)))
+
+
+def _moons_net(hidden: int, tol: float) -> Any:
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from lrbook import datasets, models
+
+    X, y = datasets.make_moons(200, noise=0.1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed budget, on purpose
+        return models.MLPClassifier(
+            hidden_units=hidden,
+            solver="gd",
+            learning_rate=2.0,
+            max_iter=8000,
+            tol=tol,
+            random_state=0,
+        ).fit(X, y)
+
+
+def _moons_line_acc() -> float:
+    from lrbook import datasets, models
+
+    X, y = datasets.make_moons(200, noise=0.1, random_state=0)
+    return float(models.LogisticRegression(solver="newton", alpha=1e-3).fit(X, y).score(X, y))
+
+
 def _width_best() -> int:
     widths, acc = _width_curve()
     return widths[acc.index(max(acc))]
@@ -131,7 +168,11 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "xor-acc-lr": _acc_lr,
     "xor-acc-net": _acc_net,
     "xor-net-iter": lambda: int(_net().n_iter_),
-    "mlp-gradcheck-err": _gradcheck_err,
+    "mlp-gradcheck-err": lambda: scientific(_gradcheck_err()),
+    "xor-acc-rule": _acc_rule,
+    "moons-acc-line": _moons_line_acc,
+    "moons-loose-iter": lambda: int(_moons_net(8, 1e-3).n_iter_),
+    "moons-eight-loss": lambda: float(_moons_net(8, 1e-6).loss_curve_[-1]),
 }
 
 # the implement-it-yourself exercise: solution passes, number of checks, wrong attempt

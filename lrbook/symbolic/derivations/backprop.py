@@ -11,6 +11,7 @@ import sympy as sp
 from lrbook.symbolic.core import Derivation, Step, claim
 from lrbook.symbolic.derivations._symbols import a, back, bce_of, grad, syms, y
 from lrbook.symbolic.functions import Expr, Tex, sigmoid, softmax
+from lrbook.symbolic.general import General, size_symbols
 
 __all__ = ["mlp_sigmoid_derivation", "mlp_softmax_derivation"]
 
@@ -63,39 +64,60 @@ def _mlp_derivation(
         for h in range(n_hidden)
     ]
     d1 = Tex(r"\delta^{(1)}_h")
-    # both layers follow one rule: weights' gradient = the layer's input times its delta^T,
-    # biases' gradient = its delta
+    # The gradients in general symbols (d inputs, h hidden units, K outputs): column
+    # vectors x, a^(1), delta^(l) of one sample, proved at this network's sizes.
+    d_, h_, k_ = size_symbols("d h K")
+    sizes = {d_: W1.shape[0], h_: n_hidden, k_: n_out}
+    x_g = sp.MatrixSymbol(r"\mathbf{x}", d_, 1)
+    a1_g = sp.MatrixSymbol(r"\mathbf{a}^{(1)}", h_, 1)
+    delta_g = {
+        1: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(1)}}", h_, 1),
+        2: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(2)}}", k_, 1),
+    }
+    # both layers follow one rule: weights' gradient = the input entering the layer times
+    # the layer's delta^T; biases' gradient = its delta
     layers = (
-        ("output", 2, "activations below", r"\mathbf{a}^{(1)}", a1, W2, b2, delta2),
-        ("hidden", 1, "inputs", r"\mathbf{x}", x, W1, b1, delta1),
+        ("output", 2, "activation entering the layer", a1_g, a1, W2, b2, delta2),
+        ("hidden", 1, "input", x_g, x, W1, b1, delta1),
     )
     defs: dict[Any, Expr] = {}
     gradient_steps = []
-    for where, layer, inputs, inputs_tex, below, W, b, delta in layers:
+    for where, layer, inputs, below_g, below, W, b, delta in layers:
+        dg = delta_g[layer]
+        arrays = {below_g: sp.ImmutableMatrix(below), dg: sp.ImmutableMatrix(delta)}
         gW = Tex(rf"\frac{{\partial L}}{{\partial W^{{({layer})}}}}")
-        gWv = Tex(rf"{inputs_tex} \boldsymbol{{\delta}}^{{({layer})\top}}")
+        gWv = General(sp.MatMul(below_g, dg.T), sizes, arrays)
         gb = Tex(rf"\frac{{\partial L}}{{\partial \mathbf{{b}}^{{({layer})}}}}")
-        gbv = Tex(rf"\boldsymbol{{\delta}}^{{({layer})}}")
+        gbv = General(dg, sizes, arrays)
         _define(defs, gW, W.applyfunc(lambda w: sp.Derivative(loss_full, w)))
-        _define(defs, gWv, sp.ImmutableMatrix([[v * d for d in delta] for v in below]))
-        _define(defs, gb, sp.ImmutableMatrix([sp.Derivative(loss_full, v) for v in b]))
-        _define(defs, gbv, sp.ImmutableMatrix(delta))
+        _define(defs, gWv.symbol, gWv)
+        bias_grad = [sp.Derivative(loss_full, v) for v in b]
+        # a 1 x 1 instance is a number (General.instance), so is one output's bias gradient
+        _define(defs, gb, bias_grad[0] if len(bias_grad) == 1 else sp.ImmutableMatrix(bias_grad))
+        _define(defs, gbv.symbol, gbv)
         gradient_steps += [
             claim(
-                f"{where}-layer weights: {inputs} times delta",
+                f"{where}-layer weights: {inputs} times the delta",
                 gW,
-                gWv,
+                gWv.symbol,
                 given=extra_given,
                 tag=f"grad_W{layer}",
             ),
-            claim(f"{where}-layer biases", gb, gbv, given=extra_given, tag=f"grad_b{layer}"),
+            claim(
+                f"{where}-layer biases: the delta",
+                gb,
+                gbv.symbol,
+                given=extra_given,
+                tag=f"grad_b{layer}",
+            ),
         ]
     for symbol, value in delta2_defs.items():
         _define(defs, symbol, value)
     steps = [
         delta2_step,
         claim(
-            r"hidden deltas: $\delta^{(1)}_h = (W^{(2)}\boldsymbol{\delta}^{(2)})_h\, a_h(1 - a_h)$",
+            r"hidden deltas: $\delta^{(1)}_h = (W^{(2)}\boldsymbol{\delta}^{(2)})_h\,"
+            r" a^{(1)}_h(1 - a^{(1)}_h)$, with $a = a^{(1)}_h$",
             d1,
             back * a * (1 - a),
             given=tuple(

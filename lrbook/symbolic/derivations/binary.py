@@ -184,6 +184,7 @@ def bce_derivation() -> Derivation:
     ones = sp.ones(n, 1)
     X1 = sp.ImmutableMatrix.hstack(ones, X)
     theta = [b, w1, w2]
+    dJ_dwj = Tex(r"\frac{\partial J}{\partial w_j}")  # entry j, for every j
     g_mean, g_sum = Tex(r"\nabla_{\mathbf{w}} J"), Tex(r"\nabla_{\mathbf{w}} J_{\Sigma}")
     db_mean = Tex(r"\frac{\partial J}{\partial b}")
     g_theta = Tex(r"\nabla_{\boldsymbol{\theta}} J")
@@ -223,11 +224,19 @@ def bce_derivation() -> Derivation:
     vec_mean = General(sp.MatMul(1 / n_, Xg.T, residuals, evaluate=False), **at)
     vec_sum = General(sp.MatMul(Xg.T, residuals, evaluate=False), **at)
     vec_b = General(sp.MatMul(1 / n_, onesg.T, residuals, evaluate=False), **at)
+    xg = sp.MatrixSymbol(r"\mathbf{x}", d_, 1)
+    one_sample = General(
+        sp.MatMul(terms(sigmoid(z), -y), xg, evaluate=False),
+        sizes={d_: 2},
+        arrays={xg: sp.ImmutableMatrix([x1, x2])},
+    )
+    defs[one_sample.symbol] = one_sample
     residuals_1 = sp.MatAdd(Apply(sigmoid, X1g * thetag), -yg, evaluate=False)
     vec_theta = General(sp.MatMul(1 / n_, X1g.T, residuals_1, evaluate=False), **at)
     defs.update(
         {
             g_mean: grad(loss_mean, [w1, w2]),
+            dJ_dwj: grad(loss_mean, [w1, w2]),
             g_sum: grad(loss_sum, [w1, w2]),
             db_mean: sp.Derivative(loss_mean, b),
             g_theta: grad(loss_mean, theta),
@@ -275,13 +284,13 @@ def bce_derivation() -> Derivation:
         claim(
             r"one sample, $z = b + \mathbf{w}^\top\mathbf{x}$",
             grad1,
-            sp.ImmutableMatrix([(sigmoid(z) - y) * x1, (sigmoid(z) - y) * x2]),
+            one_sample.symbol,
             given={z: zlin},
             tag="grad_one_sample",
         ),
         claim("intercept, one sample", dL_db, sigmoid(z) - y, given={z: zlin}),
-        claim(r"mean over $n$ samples, entry $j$", g_mean, index_mean.symbol),
-        chain("as matrix products", vec_mean.symbol, tag="grad_mean"),
+        claim(r"mean over the $n$ samples, entry $j$", dJ_dwj, index_mean.symbol),
+        claim(r"all $d$ entries as matrix products", g_mean, vec_mean.symbol, tag="grad_mean"),
         claim("sum reduction", g_sum, vec_sum.symbol, tag="grad_sum"),
         claim("intercept, mean reduction", db_mean, vec_b.symbol, tag="grad_intercept"),
         claim(
