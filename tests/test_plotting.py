@@ -167,6 +167,29 @@ def test_sigmoid_with_points(ax):
     assert "z" in ax.get_xlabel()
 
 
+def test_sigmoid_stacks_close_points_so_all_stay_visible(ax):
+    # two pairs of nearly equal scores in each class, one misclassified pair each
+    z = np.array([-3.0, 1.25, 1.29, -1.5, -0.29, -0.23, 2.0])
+    y = np.array([0, 0, 0, 0, 1, 1, 1])
+    plotting.plot_sigmoid(z, y, ax, mark_errors=True)
+    class0, class1, ring = ax.collections
+    gap = 0.03 * np.subtract(*ax.get_xlim()[::-1])
+    for points, row in ((class0.get_offsets(), 0.0), (class1.get_offsets(), 1.0)):
+        heights = points[:, 1]
+        assert heights.min() == row or heights.max() == row  # isolated points on the row
+        for h in np.unique(heights):  # on each stacked row the points are a marker apart
+            assert np.all(np.diff(np.sort(points[heights == h, 0])) >= gap)
+        assert len(np.unique(np.round(points, 9), axis=0)) == len(points)  # no overlap
+    assert np.all(class0.get_offsets()[:, 1] <= 0)
+    assert np.all(class1.get_offsets()[:, 1] >= 1)
+    # the rings sit on the four misclassified points, and the legend counts them
+    np.testing.assert_allclose(np.sort(ring.get_offsets()[:, 0]), [-0.29, -0.23, 1.25, 1.29])
+    assert "misclassified (4)" in _legend_texts(ax)
+    lo, hi = ax.get_ylim()
+    assert lo < 0.0 - 0.08
+    assert hi > 1.0 + 0.08
+
+
 @pytest.mark.parametrize(
     ("z", "y", "match"),
     [
@@ -502,18 +525,23 @@ def test_step_size_error_mapping(ax):
 def test_computation_graph(ax, n_features):
     plotting.plot_computation_graph(ax, n_features=n_features, gradients=True)
     texts = [t.get_text() for t in ax.texts]
-    assert r"$a = \sigma(z)$" in texts
-    assert r"$\mathcal{L}(a, y)$" in texts
+    assert r"$\hat{y} = \sigma(z)$" in texts
+    assert r"$L(\hat{y}, y)$" in texts
     assert sum(t.startswith("$x_") for t in texts) == n_features
-    assert any("a - y" in t for t in texts)
+    assert any(r"\hat{y} - y" in t for t in texts)
+    # every parameter carries its gradient; the data x_j do not
+    assert sum(t.startswith("$dw_") for t in texts) == n_features
+    assert "$db = dz$" in texts
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
-    assert len(arrows) == 2 * n_features + 1 + 2
+    # 2 n_features + 1 inputs into z, z -> y-hat, y-hat -> L and the label y -> L
+    assert len(arrows) == 2 * n_features + 1 + 3
     _draw(ax)
 
 
 def test_computation_graph_forward_only(ax):
     plotting.plot_computation_graph(ax)
-    assert not any("a - y" in t.get_text() for t in ax.texts)
+    assert not any(r"\hat{y} - y" in t.get_text() for t in ax.texts)
+    assert not any(t.get_text().startswith("$dw_") for t in ax.texts)
 
 
 def test_palette_is_consistent(ax):

@@ -142,3 +142,34 @@ def test_softmax_gradient_without_the_mean_fails_the_proof() -> None:
         else:
             with pytest.raises(DerivationError, match="step 0"):
                 check.verify()
+
+
+# -- activations (chapter 2): a textbook's term order, proved -------------------------------
+def test_activation_displays_keep_the_textbook_order_and_are_proved() -> None:
+    from lrbook.symbolic import sigmoid_derivation, tanh_derivation
+
+    sig, tanh = sigmoid_derivation(), tanh_derivation()
+    assert sig.verify()
+    assert tanh.verify()
+    shown = sig.latex()
+    assert r"\frac{1}{1 + e^{- z}}" in shown
+    assert "e^{- z} + 1" not in shown
+    assert r"\sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)" in shown
+    assert r"e^{z} - e^{- z}" in tanh.latex()
+    # each identity is stated before the step that uses it
+    order = [s.tag for s in sig.steps if s.tag]
+    assert order.index("symmetry") < order.index("sigma_prime_symmetric")
+    # the kernel's form is unchanged
+    assert str(sig.step("sigmoid_dz_from_output").rhs) == "a*(1 - a)"
+
+
+def test_activation_display_that_is_wrong_fails_the_proof() -> None:
+    from lrbook.symbolic.derivations.activations import _shown
+    from lrbook.symbolic.functions import sigmoid
+
+    z = sp.Symbol("z")
+    defs: dict = {}
+    wrong = _shown(1 / terms(1, sp.exp(z)), defs)  # e^{+z}: not the sigmoid
+    d = Derivation("wrong", "wrong display", [claim("definition", sigmoid(z), wrong)], defs=defs)
+    with pytest.raises(DerivationError, match="step 0"):
+        d.verify()

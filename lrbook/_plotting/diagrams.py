@@ -272,19 +272,24 @@ def plot_computation_graph(
     n_features: int = 2,
     gradients: bool = False,
 ) -> Axes:
-    """Computation graph of logistic regression for one example: ``z -> a -> L``.
+    """Computation graph of logistic regression for one sample: ``z -> y-hat -> L``.
 
-    Inputs ``x_i, w_i, b`` feed ``z = w_1 x_1 + ... + b``, then ``a = sigma(z)``,
-    then ``L(a, y)``.  With ``gradients=True`` the backward pass is written under
-    the arrows (``da``, ``dz = a - y``, ``dw_i = x_i dz``, ``db = dz``), the
-    chain rule read from right to left.
+    The inputs ``x_j`` and parameters ``w_j, b`` feed the score
+    ``z = w_1 x_1 + ... + w_d x_d + b``, then ``y-hat = sigma(z)``, then the loss
+    ``L(y-hat, y)``, which also reads the label ``y``. With ``gradients=True`` the
+    backward pass is written in orange beside the value it belongs to, ``dv`` standing
+    for ``dL/dv``: ``d y-hat`` under ``y-hat``, ``dz = y-hat - y`` under ``z`` and
+    ``dw_j = x_j dz``, ``db = dz`` left of the parameters; the chain rule read from
+    right to left.
 
     Parameters
     ----------
     ax : matplotlib Axes, optional
-        Axes to draw into; created if None.
+        Axes to draw into; created if None (a figure about 7.2 inches wide, meant to be
+        shown at full column width, with 12-point labels).
     n_features : int, default=2
-        Number of features ``x_i`` (>= 1).
+        Number of features ``x_j`` (>= 1). Up to 2 the score is written term by term,
+        from 3 on as ``w^T x + b``.
     gradients : bool, default=False
         Annotate the backward pass.
 
@@ -298,55 +303,79 @@ def plot_computation_graph(
     >>> from lrbook.plotting import plot_computation_graph
     >>> ax = plot_computation_graph(Figure().add_subplot(), gradients=True)
     >>> texts = [t.get_text() for t in ax.texts]
-    >>> "$z = w_1 x_1 + w_2 x_2 + b$" in texts, any("a - y" in t for t in texts)
+    >>> "$z = w_1 x_1 + w_2 x_2 + b$" in texts, any(r"\\hat{y} - y" in t for t in texts)
     (True, True)
     """
     n = check_int(n_features, "n_features", 1)
-    ax = _axes(ax, figsize=(8.0, max(3.0, 0.8 * (2 * n + 1))))
+    n_boxes = 2 * n + 1
+    # data units are inches of the default figure: positions below are laid out for it
+    step = 0.55  # vertical distance of the input boxes
+    height = max(2.4, step * (n_boxes - 1) + 0.75)
+    width = 6.4
+    ax = _axes(ax, figsize=(width, height))
+    size = 14
     fwd = {"boxstyle": "round,pad=0.35", "fc": "#DDEEFF", "ec": "k"}
-    inp = {"boxstyle": "round,pad=0.3", "fc": "#F2F2F2", "ec": "0.4"}
-    back: dict[str, Any] = {"color": "#D55E00", "fontsize": 9, "ha": "center"}
-    names = [s for i in range(1, n + 1) for s in (f"$x_{i}$", f"$w_{i}$")] + ["$b$"]
-    m = len(names)
-    ys = np.linspace(1.0, 0.0, m) if m > 1 else np.array([0.5])
-    inputs = [
-        ax.text(0.05, y, s, ha="center", va="center", bbox=inp, transform=ax.transAxes)
-        for s, y in zip(names, ys, strict=True)
-    ]
-    terms = " + ".join(f"w_{i} x_{i}" for i in range(1, n + 1))
-    zt = ax.text(0.38, 0.5, f"$z = {terms} + b$", ha="center", va="center", bbox=fwd)
-    at = ax.text(0.70, 0.5, r"$a = \sigma(z)$", ha="center", va="center", bbox=fwd)
-    lt = ax.text(0.93, 0.5, r"$\mathcal{L}(a, y)$", ha="center", va="center", bbox=fwd)
-    for t in (zt, at, lt):
-        t.set_transform(ax.transAxes)
-    arrow = {"arrowstyle": "->", "color": "k", "lw": 1.2, "shrinkA": 2, "shrinkB": 2}
-    for t in inputs:
-        ax.annotate(
-            "",
-            xy=(0, 0.5),
-            xycoords=zt,
-            xytext=(1, 0.5),
-            textcoords=t,
-            arrowprops=arrow,
-        )
-    ax.annotate("", xy=(0, 0.5), xycoords=at, xytext=(1, 0.5), textcoords=zt, arrowprops=arrow)
-    ax.annotate("", xy=(0, 0.5), xycoords=lt, xytext=(1, 0.5), textcoords=at, arrowprops=arrow)
+    inp = {"boxstyle": "round,pad=0.25", "fc": "#F2F2F2", "ec": "0.4"}
+    back: dict[str, Any] = {"color": "#D55E00", "fontsize": size - 1}
+    centre = height / 2 + 0.1  # of the input column; the backward pass goes below
+    names = [s for j in range(1, n + 1) for s in (f"$x_{j}$", f"$w_{j}$")] + ["$b$"]
+    top = centre + step * (n_boxes - 1) / 2
+    x_in = 1.3
+    inputs = []
+    for k, name in enumerate(names):
+        y_k = top - step * k
+        inputs.append(ax.text(x_in, y_k, name, ha="center", va="center", bbox=inp, fontsize=size))
+        if gradients and not name.startswith("$x_"):
+            grad = (
+                "$db = dz$" if name == "$b$" else f"$dw_{{{name[3:-1]}}} = x_{{{name[3:-1]}}}\\,dz$"
+            )
+            ax.text(x_in - 0.25, y_k, grad, ha="right", va="center", **back)
+    terms = (
+        " + ".join(f"w_{j} x_{j}" for j in range(1, n + 1))
+        if n <= 2
+        else r"\mathbf{w}^\top\mathbf{x}"
+    )
+    node: dict[str, Any] = {"ha": "center", "va": "center", "bbox": fwd, "fontsize": size}
+    x_z, x_yhat, x_loss = 3.05, 4.82, 5.95
+    zt = ax.text(x_z, centre, f"$z = {terms} + b$", **node)
+    at = ax.text(x_yhat, centre, r"$\hat{y} = \sigma(z)$", **node)
+    lt = ax.text(x_loss, centre, r"$L(\hat{y}, y)$", **node)
+    yt = ax.text(
+        x_loss, max(top, centre + 0.8), "$y$", ha="center", va="center", bbox=inp, fontsize=size
+    )
+    arrow = {"arrowstyle": "-|>", "color": "k", "lw": 1.1, "shrinkA": 3, "shrinkB": 3}
+
+    def connect(
+        source: Any, target: Any, start: tuple[float, float], end: tuple[float, float]
+    ) -> None:
+        ax.annotate("", xy=end, xycoords=target, xytext=start, textcoords=source, arrowprops=arrow)
+
+    half = (n_boxes - 1) / 2
+    for k, t in enumerate(inputs):  # arrowheads spread along the left side of z
+        connect(t, zt, (1, 0.5), (0, 0.5 + 0.5 * (half - k) / max(half, 1)))
+    connect(zt, at, (1, 0.5), (0, 0.5))
+    connect(at, lt, (1, 0.5), (0, 0.5))
+    connect(yt, lt, (0.5, 0), (0.5, 1))
     if gradients:
+        below = centre - 0.42
         ax.text(
-            0.815,
-            0.33,
-            r"$da = \partial\mathcal{L}/\partial a = -y/a + (1-y)/(1-a)$",
-            transform=ax.transAxes,
+            x_yhat,
+            below,
+            r"$d\hat{y} = -\dfrac{y}{\hat{y}} + \dfrac{1-y}{1-\hat{y}}$",
+            ha="center",
+            va="top",
             **back,
         )
-        ax.text(0.56, 0.62, "$dz = da\\,a(1-a) = a - y$", transform=ax.transAxes, **back)
-        grads = [f"$dw_{i} = x_{i}\\,dz$" for i in range(1, n + 1)] + ["$db = dz$"]
         ax.text(
-            0.16,
-            0.0,
-            ",  ".join(grads),
-            transform=ax.transAxes,
-            **{**back, "ha": "left"},
+            x_z - 0.8,
+            below,
+            "$dz = d\\hat{y}\\;\\hat{y}(1-\\hat{y})$\n$\\phantom{dz} = \\hat{y} - y$",
+            ha="left",
+            va="top",
+            linespacing=1.6,
+            **back,
         )
+    ax.set_xlim(0.0, width)
+    ax.set_ylim(0.0, height)
     ax.set_axis_off()
     return ax

@@ -24,10 +24,32 @@ from lrbook._plotting.base import (
 from lrbook._primitives import sigmoid
 from lrbook._validation import check_int, check_points, check_range
 
-
 # ---------------------------------------------------------------------------
 # sigmoid and linear fit
 # ---------------------------------------------------------------------------
+#: Vertical distance between stacked rows of points in plot_sigmoid (data units).
+_ROW_STEP = 0.075
+
+
+def _stack_rows(z: NDArray[np.float64], gap: float) -> NDArray[np.float64]:
+    """Row 0, 1, 2 ... of each point: on one row, neighbours are at least ``gap`` apart.
+
+    Greedy from left to right: each point takes the lowest row whose last point is far
+    enough away, so isolated points stay on row 0 and only crowds are stacked.
+    """
+    last: list[float] = []  # the largest score placed on each row so far
+    rows = np.zeros(z.size)
+    for i in np.argsort(z, kind="stable"):
+        for r, previous in enumerate(last):
+            if z[i] - previous >= gap:
+                last[r], rows[i] = float(z[i]), r
+                break
+        else:
+            last.append(float(z[i]))
+            rows[i] = len(last) - 1
+    return rows
+
+
 def plot_sigmoid(
     z: ArrayLike | None = None,
     y: ArrayLike | None = None,
@@ -35,12 +57,15 @@ def plot_sigmoid(
     *,
     z_range: tuple[float, float] | None = None,
     class_names: Sequence[str] | None = None,
+    mark_errors: bool = False,
 ) -> Axes:
     """The sigmoid curve with the 0.5 cutoff, the threshold z = 0 and optional data.
 
     Data points are drawn at height ``y`` (0 or 1) above their score ``z``,
     coloured by class: points on the wrong side of ``z = 0`` are the errors of
-    the 0.5-cutoff classifier.
+    the 0.5-cutoff classifier. Points of one class whose scores are too close to
+    be told apart are stacked outwards (class 0 below 0, class 1 above 1) in rows
+    one marker apart, so that every point stays visible and can be counted.
 
     Parameters
     ----------
@@ -54,6 +79,9 @@ def plot_sigmoid(
         Range of the curve; default (-6, 6), widened to cover ``z``.
     class_names : sequence of two str, optional
         Legend names of classes 0 and 1 (default "y = 0", "y = 1").
+    mark_errors : bool, default=False
+        Ring the points on the wrong side of ``z = 0`` (the misclassified ones) and
+        add "misclassified (count)" to the legend.
 
     Returns
     -------
@@ -93,21 +121,42 @@ def plot_sigmoid(
         names = list(class_names) if class_names is not None else ["y = 0", "y = 1"]
         if len(names) != 2:
             raise ValueError(f"class_names must have 2 entries, got {names!r}")
+        # stack points closer than one marker (about 3 % of the width) outwards
+        rows = np.zeros(zs.size)
+        for k, away in ((0, -1.0), (1, 1.0)):
+            m = ys == k
+            rows[m] = away * _stack_rows(zs[m], 0.03 * (hi - lo))
+        heights = ys + _ROW_STEP * rows
         for k in (0, 1):
             m = ys == k
             ax.scatter(
                 zs[m],
-                ys[m],
+                heights[m],
                 color=_class_color(k),
                 edgecolor="k",
                 s=36,
                 zorder=3,
-                alpha=0.8,
                 label=names[k],
             )
+        if mark_errors:
+            wrong = (zs >= 0) != (ys == 1)
+            ax.scatter(
+                zs[wrong],
+                heights[wrong],
+                facecolor="none",
+                edgecolor="k",
+                linewidth=1.5,
+                s=170,
+                zorder=4,
+                label=f"misclassified ({int(wrong.sum())})",
+            )
+        low, high = -0.08 + _ROW_STEP * min(rows.min(), 0), 1.08 + _ROW_STEP * max(rows.max(), 0)
+    else:
+        low, high = -0.08, 1.08
     ax.set_xlim(lo, hi)
-    ax.set_ylim(-0.08, 1.08)
-    ax.set_xlabel(r"score $z = w^\top x + b$")
+    ax.set_ylim(low, high)
+    ax.set_yticks([0.0, 0.25, 0.5, 0.75, 1.0])  # probabilities only, not the stacked rows
+    ax.set_xlabel(r"score $z = \mathbf{w}^\top \mathbf{x} + b$")
     ax.set_ylabel(r"$\sigma(z) = P(y = 1 \mid x)$")
     ax.legend(loc="upper left", fontsize="small")
     return ax

@@ -32,7 +32,7 @@ _SIGN = (
 )
 
 GRADIENT_DIAGNOSES = diagnoses_for(
-    (4, "One example, two features: the computation graph"),
+    (4, "One sample, two features: the computation graph"),
     {
         MEAN_OR_SUM: ("sum_not_mean",),
         ROWS_OR_COLUMNS: ("column_shape", "transposed"),

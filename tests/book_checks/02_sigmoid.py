@@ -28,6 +28,12 @@ def _n_wrong() -> int:
     return int(np.sum((lrbook.sigmoid(scores) >= 0.5).astype(int) != y))
 
 
+def _n_wrong_by_class() -> tuple[int, int]:
+    """Misclassified positives (negative score) and negatives (score >= 0)."""
+    scores, y = _blob_scores()
+    return int(np.sum((y == 1) & (scores < 0))), int(np.sum((y == 0) & (scores >= 0)))
+
+
 def _tanh_relerr_30() -> float:
     import lrbook
 
@@ -60,7 +66,8 @@ def _math_ch02_eq_dsigmoid() -> object:
     """The glued equation ch02_eq_dsigmoid (compared through its repr, the LaTeX)."""
     from lrbook import symbolic as S
 
-    return S.sigmoid_derivation().math()
+    d = S.sigmoid_derivation()
+    return d.math(list(range(d.index("sigma_prime") + 1)))
 
 
 CHECKS = {
@@ -71,6 +78,8 @@ CHECKS = {
     "ch02_max_slope": _max_slope,
     "ch02_n_points": lambda: 40,
     "ch02_n_wrong": _n_wrong,
+    "ch02_n_wrong_neg": lambda: _n_wrong_by_class()[0],
+    "ch02_n_wrong_pos": lambda: _n_wrong_by_class()[1],
     "ch02_naive_warning": _naive_warning,
     "ch02_tanh_relerr_30": _tanh_relerr_30,
     "ch02_log_sigmoid_40": _log_sigmoid_40,

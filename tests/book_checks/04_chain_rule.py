@@ -48,6 +48,43 @@ def _math_ch04_eq_grad_ones() -> object:
     return S.bce_derivation().math(["grad_ones_column"])
 
 
+def _sum_mean_runs() -> dict[str, Any]:
+    """Exercise 4.2: 50 steps from zero with the mean and the sum gradient, eta = 1."""
+    import numpy as np
+
+    from lrbook.losses import logistic_loss_grad
+
+    X, y = _blobs()
+    n = len(y)
+
+    def run(use_sum: bool) -> Any:
+        theta, losses = np.zeros(3), []
+        for _ in range(50):
+            loss, g = logistic_loss_grad(theta, X, y)
+            losses.append(loss)
+            theta = theta - (g * n if use_sum else g)
+        losses.append(logistic_loss_grad(theta, X, y)[0])
+        return np.array(losses)
+
+    mean_run, sum_run = run(False), run(True)
+    return {
+        "ch04_ex_start_loss": float(sum_run[0]),
+        "ch04_ex_sum_first": float(sum_run[1]),
+        "ch04_ex_sum_min": float(sum_run[1:].min()),
+        "ch04_ex_sum_last": float(sum_run[-1]),
+        "ch04_ex_sum_factor": float(sum_run[-1] / sum_run[0]),
+        "ch04_ex_mean_last": float(mean_run[-1]),
+    }
+
+
+def _math_ch04_eq_grad_mean() -> object:
+    """The glued equation ch04_eq_grad_mean (compared through its repr, the LaTeX)."""
+    from lrbook import symbolic as S
+
+    d = S.bce_derivation()
+    return d.math([d.index("grad_mean") - 1, "grad_mean", "grad_intercept"])
+
+
 CHECKS = {
     "ch04_eq_grad_sum": _math_ch04_eq_grad_sum,
     "ch04_eq_grad_ones": _math_ch04_eq_grad_ones,
@@ -58,7 +95,11 @@ CHECKS = {
     "ch04_grad_b": lambda: float(_loss_grad()[1][0]),
     "ch04_grad_at_start": lambda: float(abs(_loss_grad()[1]).max()),
     "ch04_m": lambda: 200,
+    "ch04_eq_grad_mean": _math_ch04_eq_grad_mean,
 }
+for _key in _sum_mean_runs():
+    CHECKS[_key] = lambda key=_key: _sum_mean_runs()[key]
+
 
 # the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
 CHECKS.update(exercise_checks("04_chain_rule", "ch04", "my_gradient", "check_gradient"))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import sympy as sp
 
 from lrbook.symbolic.core import Derivation, DerivationError, chain, claim
-from lrbook.symbolic.derivations._symbols import U, a, grad, syms, z
+from lrbook.symbolic.derivations._symbols import a, grad, syms, z
 from lrbook.symbolic.functions import Tex, log_sigmoid, logsumexp, raw, sigmoid, softmax, softplus
+from lrbook.symbolic.general import General, product, terms
 
 __all__ = ["opaque_functions_derivation", "sigmoid_derivation", "tanh_derivation"]
 
@@ -76,30 +78,61 @@ def opaque_functions_derivation() -> Derivation:
     )
 
 
+def _shown(expr: sp.Expr, defs: dict[Tex, General]) -> Tex:
+    """``expr`` displayed with its terms in the order written (a textbook's order).
+
+    SymPy sorts terms (``e^{-z} + 1``); a :class:`General` prints them as written and the
+    proof substitutes the evaluated expression, so the display cannot drift from it.
+    """
+    shown = General(expr)
+    defs[shown.symbol] = shown
+    return shown.symbol
+
+
 @functools.cache
 def sigmoid_derivation() -> Derivation:
     r"""The sigmoid's derivative :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`, from the definition.
 
     Proved in the raw form only (it derives the rule the opaque ``sigmoid``
-    uses).  Tags: ``sigmoid_dz_from_output`` (kernel ``a*(1 - a)``).
+    uses).  The chain ends at ``sigma_prime``; the symmetry
+    :math:`1 - \sigma(z) = \sigma(-z)` (``symmetry``) is stated before the derivative is
+    written with it (``sigma_prime_symmetric``); last, the form the kernel uses
+    (``sigmoid_dz_from_output``, step 8, kernel ``a*(1 - a)``).  Terms are
+    shown in a textbook's order (``1 + e^{-z}``).
 
     Examples
     --------
-    >>> sigmoid_derivation().result
+    >>> d = sigmoid_derivation()
+    >>> d.step("sigmoid_dz_from_output").rhs
     a*(1 - a)
+    >>> d.step_latex(0)
+    '\\sigma\\left(z\\right) = \\frac{1}{1 + e^{- z}}'
     """
     e = sp.exp(-z)
-    d = 1 + e
+    d = terms(1, e)
     dsig = Tex(r"\sigma'(z)")
+    defs: dict[Any, Any] = {dsig: sp.Derivative(sigmoid(z), z)}
     steps = [
-        claim("definition", sigmoid(z), 1 / d),
-        claim("differentiate the definition", dsig, sp.Derivative(1 / d, z)),
-        chain("chain rule", e / d**2),
-        chain("split the fraction", U(1 / d) * U(e / d)),
-        chain(r"$\frac{e^{-z}}{1 + e^{-z}} = 1 - \frac{1}{1 + e^{-z}}$", U(1 / d) * U(1 - 1 / d)),
-        chain(r"recognise $\sigma(z)$", sigmoid(z) * (1 - sigmoid(z)), tag="sigma_prime"),
-        chain(r"$1 - \sigma(z) = \sigma(-z)$", sigmoid(z) * sigmoid(-z)),
-        claim("symmetry", 1 - sigmoid(z), sigmoid(-z), tag="symmetry"),
+        claim("definition", sigmoid(z), _shown(1 / d, defs)),
+        claim("differentiate the definition", dsig, _shown(sp.Derivative(1 / d, z), defs)),
+        chain("chain rule", _shown(e / d**2, defs)),
+        chain("split the fraction", _shown(product(1 / d, e / d), defs)),
+        chain(
+            r"$\frac{e^{-z}}{1 + e^{-z}} = 1 - \frac{1}{1 + e^{-z}}$",
+            _shown(product(1 / d, terms(1, -1 / d)), defs),
+        ),
+        chain(
+            r"recognise $\sigma(z)$",
+            _shown(product(sigmoid(z), terms(1, -sigmoid(z))), defs),
+            tag="sigma_prime",
+        ),
+        claim("symmetry", _shown(terms(1, -sigmoid(z)), defs), sigmoid(-z), tag="symmetry"),
+        claim(
+            "with the symmetry",
+            dsig,
+            _shown(product(sigmoid(z), sigmoid(-z)), defs),
+            tag="sigma_prime_symmetric",
+        ),
         claim(
             r"in terms of the output $a = \sigma(z)$",
             dsig,
@@ -109,20 +142,15 @@ def sigmoid_derivation() -> Derivation:
             note="Backpropagation stores the activation a, so the kernel takes a, not z.",
         ),
     ]
-    return Derivation(
-        "sigmoid",
-        "The sigmoid and its derivative",
-        steps,
-        defs={dsig: sp.Derivative(sigmoid(z), z)},
-        raw_only=True,
-    )
+    return Derivation("sigmoid", "The sigmoid and its derivative", steps, defs=defs, raw_only=True)
 
 
 @functools.cache
 def tanh_derivation() -> Derivation:
     r"""The derivative of tanh, :math:`\tanh'(z) = 1 - \tanh^2(z)`.
 
-    Tags: ``tanh_dz_from_output`` (kernel ``1 - a**2``).
+    Tags: ``tanh_dz_from_output`` (kernel ``1 - a**2``).  Terms are shown in a textbook's
+    order (``e^{z} - e^{-z}``).
 
     Examples
     --------
@@ -130,13 +158,15 @@ def tanh_derivation() -> Derivation:
     1 - a**2
     """
     ep, em = sp.exp(z), sp.exp(-z)
+    num, den = terms(ep, -em), terms(ep, em)
     dtanh = Tex(r"\tanh'(z)")
+    defs: dict[Any, Any] = {dtanh: sp.Derivative(sp.tanh(z), z)}
     steps = [
-        claim("definition", sp.tanh(z), (ep - em) / (ep + em)),
-        claim("differentiate the definition", dtanh, sp.Derivative((ep - em) / (ep + em), z)),
-        chain("quotient rule", ((ep + em) ** 2 - (ep - em) ** 2) / (ep + em) ** 2),
-        chain("split the fraction", 1 - (ep - em) ** 2 / (ep + em) ** 2),
-        chain(r"recognise $\tanh(z)$", 1 - sp.tanh(z) ** 2),
+        claim("definition", sp.tanh(z), _shown(num / den, defs)),
+        claim("differentiate the definition", dtanh, _shown(sp.Derivative(num / den, z), defs)),
+        chain("quotient rule", _shown(terms(den**2, -(num**2)) / den**2, defs)),
+        chain("split the fraction", _shown(terms(1, -(num**2) / den**2), defs)),
+        chain(r"recognise $\tanh(z)$", _shown(terms(1, -(sp.tanh(z) ** 2)), defs)),
         claim(
             r"in terms of the output $a = \tanh(z)$",
             dtanh,
@@ -144,12 +174,12 @@ def tanh_derivation() -> Derivation:
             given={a: sp.tanh(z)},
             tag="tanh_dz_from_output",
         ),
-        claim("relation to the sigmoid", sp.tanh(z), 2 * sigmoid(2 * z) - 1),
+        claim(
+            "relation to the sigmoid",
+            sp.tanh(z),
+            _shown(terms(2 * sigmoid(2 * z), -1), defs),
+        ),
     ]
     return Derivation(
-        "tanh",
-        "The tanh activation and its derivative",
-        steps,
-        defs={dtanh: sp.Derivative(sp.tanh(z), z)},
-        raw_only=True,
+        "tanh", "The tanh activation and its derivative", steps, defs=defs, raw_only=True
     )
