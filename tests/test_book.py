@@ -346,7 +346,6 @@ def test_numeric_comparison_helpers() -> None:
 PENDING_PAGES = {
     "02_sigmoid",
     "04_chain_rule",
-    "05_gradient_checking",
     "09_softmax",
     "10_backprop",
     "11_newton_regularisation",

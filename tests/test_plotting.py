@@ -439,9 +439,11 @@ def test_step_size_error_mapping(ax):
     ]
     assert ax.get_xlabel() == "step size $h$"
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), eps)  # sorted by step size
-    guide = errors["central"][-1] * (eps / 0.1) ** 2
+    # a factor 10 below the curve, over the truncation branch (from the best step 1e-6 up)
+    guide = errors["central"][-1] / 10 * (eps / 0.1) ** 2
     drawn = np.concatenate(list(errors.values()))
-    inside = guide >= drawn.min()
+    assert eps[np.argmin(errors["central"])] == pytest.approx(1e-6)
+    inside = (guide >= drawn.min()) & (eps >= 1e-6)
     assert 0 < inside.sum() < eps.size  # clipped to the data's y range, not run down to 1e-20
     np.testing.assert_allclose(ax.lines[-1].get_ydata()[inside], guide[inside])
     assert np.isnan(ax.lines[-1].get_ydata()[~inside]).all()
@@ -617,6 +619,7 @@ def test_step_size_roundoff_guide(ax):
     inside = np.isfinite(y)
     assert 0 < inside.sum() < h.size  # clipped to the data's y range
     np.testing.assert_allclose(y[inside], roundoff / h[inside])
+    assert h[inside].max() <= h[np.argmin(cen)]  # over the round-off branches only
     assert np.nanmin(y) >= drawn.min()
     # the rising branch of real data lies at or below the guide, within a factor of 100
     small = h < 1e-9

@@ -24,6 +24,7 @@ from lrbook._validation import check_int
 # gradient checking
 # ---------------------------------------------------------------------------
 _SLOPES = {"forward": 1, "backward": 1, "central": 2}
+_GUIDE_OFFSET = 10.0  # truncation guides run this factor below their curve
 
 
 def plot_step_size_error(
@@ -56,9 +57,11 @@ def plot_step_size_error(
         Axes to draw into; created if None.
     guides : bool, default=True
         Add dashed truncation guides, ``O(h)`` (forward/backward) and ``O(h^2)``
-        (central), in the colour of their curve and anchored at its largest step;
-        and, if ``roundoff`` is given, a dotted grey round-off guide.  Guides are
-        drawn only within the y range of the errors themselves.
+        (central), in the colour of their curve, parallel to its truncation branch
+        (the steps from its best step up) and a factor 10 below it; and, if
+        ``roundoff`` is given, a dotted grey round-off guide over the steps up to
+        the largest best step.  Guides are drawn only within the y range of the
+        errors themselves.
     roundoff : float, optional
         The rounding error of one value of ``f``, typically machine epsilon times
         ``|f(x)|`` (e.g. ``np.finfo(float).eps * abs(f(x))``).  The round-off guide
@@ -141,19 +144,28 @@ def plot_step_size_error(
         def clipped(guide: np.ndarray) -> np.ndarray:
             return np.where((guide >= y_lo) & (guide <= y_hi), guide, np.nan)
 
+        best_steps = []
         for i, (name, a) in enumerate(curves):
-            slope = _SLOPES.get(name)
             finite = np.isfinite(a)
-            if slope is None or not finite.any():
+            if not finite.any():
                 continue
+            best = e[int(np.nanargmin(a))]
+            best_steps.append(best)
+            slope = _SLOPES.get(name)
+            if slope is None:
+                continue
+            # Parallel to the truncation branch (the steps from the best one up), a
+            # factor _GUIDE_OFFSET below it: on top of the data it would be hidden.
             k = int(np.flatnonzero(finite)[-1])  # the largest step with a drawable error
             tex = r"truncation $O(h)$" if slope == 1 else r"truncation $O(h^2)$"
-            guide = clipped(a[k] * (e / e[k]) ** slope)
-            ax.plot(e, guide, ls="--", color=_class_color(i), alpha=0.55, lw=1.2, label=tex)
-        if roundoff is not None:
+            guide = a[k] / _GUIDE_OFFSET * (e / e[k]) ** slope
+            guide = clipped(np.where(e >= best, guide, np.nan))
+            ax.plot(e, guide, ls="--", color=_class_color(i), alpha=0.7, lw=1.3, label=tex)
+        if roundoff is not None and best_steps:
+            # over the round-off branches: the steps up to the largest best step
             ax.plot(
                 e,
-                clipped(float(roundoff) / e),
+                clipped(np.where(e <= max(best_steps), float(roundoff) / e, np.nan)),
                 ls=":",
                 color=_GREY,
                 lw=1.8,
