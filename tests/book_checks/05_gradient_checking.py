@@ -110,8 +110,10 @@ CHECKS = {
     "gc-ex2-digits-float32-forward": lambda: _digits("float32", "forward"),
     "gc-ex2-digits-float32-central": lambda: _digits("float32", "central"),
     # glued equations compare through repr (a LatexMath's repr is its LaTeX)
-    "eq-forward-error": lambda: _fd_math("forward_error"),
-    "eq-central-error": lambda: _fd_math("central_error"),
+    "eq-fd-quotients": lambda: _fd_math(["forward", "central"]),
+    "eq-fd-taylor": lambda: _fd_math(["taylor", "taylor_minus"]),
+    "eq-forward-error": lambda: _fd_math(["forward_insert", "forward_error"]),
+    "eq-central-error": lambda: _fd_math(["central_error"]),
 }
 
 # the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
