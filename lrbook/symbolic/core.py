@@ -252,7 +252,7 @@ class Derivation:
         Meaning of display symbols (:class:`Tex` or plain symbols) used in the
         steps, substituted before proving.  A definition may contain
         unevaluated ``sympy.Derivative`` objects: they are evaluated after
-        substitution.  A :class:`~lrbook.symbolic.general.General` value
+        substitution.  A ``General`` (``lrbook.symbolic.general``) value
         (``{g.symbol: g}``) is a quantity displayed in general symbols
         (:math:`n` samples, :math:`d` features...) and proved at its instance:
         :meth:`math` shows the general form, ``math(form="instance")`` the
@@ -484,7 +484,7 @@ class Derivation:
             right (wide), ``False`` nowhere.
         form : {"general", "instance"}, default="general"
             ``"general"``: quantities defined by a
-            :class:`~lrbook.symbolic.general.General` are printed in general symbols;
+            ``General`` (``lrbook.symbolic.general``) are printed in general symbols;
             ``"instance"``: as the explicit instance the proofs used.
         """
         _annotation_place(annotate)
