@@ -504,13 +504,16 @@ def test_step_size_error_mapping(ax):
         "forward difference",
         "central difference",
         "mine",
-        r"$O(\epsilon)$",
-        r"$O(\epsilon^2)$",
+        r"truncation $O(h)$",
+        r"truncation $O(h^2)$",
     ]
+    assert ax.get_xlabel() == "step size $h$"
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), eps)  # sorted by step size
-    guide = errors["central"][-1] * (eps / 0.1) ** 2
+    # a factor 10 below the curve, over the truncation branch (from the best step 1e-6 up)
+    guide = errors["central"][-1] / 10 * (eps / 0.1) ** 2
     drawn = np.concatenate(list(errors.values()))
-    inside = guide >= drawn.min()
+    assert eps[np.argmin(errors["central"])] == pytest.approx(1e-6)
+    inside = (guide >= drawn.min()) & (eps >= 1e-6)
     assert 0 < inside.sum() < eps.size  # clipped to the data's y range, not run down to 1e-20
     np.testing.assert_allclose(ax.lines[-1].get_ydata()[inside], guide[inside])
     assert np.isnan(ax.lines[-1].get_ydata()[~inside]).all()
@@ -670,6 +673,41 @@ def test_step_size_guides_stay_in_the_data_range(ax):
     _draw(ax)
     low, _ = ax.get_ylim()
     assert low > drawn.min() / 100  # the axis is not stretched down by the guides
+
+
+def test_step_size_roundoff_guide(ax):
+    h = np.logspace(-14, -1, 27)
+    x0 = 1.0
+    fwd = np.abs((np.exp(x0 + h) - np.exp(x0)) / h - np.exp(x0))
+    cen = np.abs((np.exp(x0 + h) - np.exp(x0 - h)) / (2 * h) - np.exp(x0))
+    roundoff = np.finfo(float).eps * np.exp(x0)
+    plotting.plot_step_size_error(h, {"forward": fwd, "central": cen}, ax, roundoff=roundoff)
+    assert _legend_texts(ax)[2:] == [
+        r"truncation $O(h)$",
+        r"truncation $O(h^2)$",
+        r"round-off $\varepsilon|f|/h$",
+    ]
+    line = ax.lines[-1]
+    assert line.get_linestyle() == ":"
+    y = np.asarray(line.get_ydata(), dtype=float)
+    drawn = np.concatenate([fwd[fwd > 0], cen[cen > 0]])
+    inside = np.isfinite(y)
+    assert 0 < inside.sum() < h.size  # clipped to the data's y range
+    np.testing.assert_allclose(y[inside], roundoff / h[inside])
+    assert h[inside].max() <= h[np.argmin(cen)]  # over the round-off branches only
+    assert np.nanmin(y) >= drawn.min()
+    # the rising branch of real data lies at or below the guide, within a factor of 100
+    small = h < 1e-9
+    ratio = fwd[small] / (roundoff / h[small])
+    assert np.all(ratio < 1.5)
+    assert np.median(ratio) > 0.01
+    _draw(ax)
+    ax.clear()
+    plotting.plot_step_size_error(h, {"forward": fwd}, ax, roundoff=roundoff, guides=False)
+    assert len(ax.lines) == 2  # no guides at all
+    for bad in (0.0, -1e-16, np.inf, np.nan, True, "1e-16"):
+        with pytest.raises(ValueError, match="roundoff must be a positive number"):
+            plotting.plot_step_size_error(h, {"forward": fwd}, ax, roundoff=bad)
 
 
 def test_loss_curve_log_x(ax):

@@ -184,42 +184,56 @@ def test_finite_difference_errors_follow_from_taylor_series() -> None:
     d = S.finite_difference_derivation()
     assert d is get_derivation("finite_difference")
     report = d.verify()
-    assert [how for _, how in report.methods].count("Taylor series in h to order h**4") == 2
+    orders = [how for _, how in report.methods]
+    assert orders.count("Taylor series in h to order h**5") == 2  # the two expansions
+    assert orders.count("Taylor series in h to order h**4") == 1  # the central error
+    # the identities are stated before the steps that use them
+    tags = [step.tag for step in d.steps]
+    assert tags.index("taylor_minus") < tags.index("central_error")
+    assert tags.index("taylor") < tags.index("forward_insert")
     h = sp.Symbol("h", positive=True)
-    fwd, cen = d.step("forward_error").rhs, d.step("central_error").rhs
+    fwd = d.defs[d.step("forward_error").rhs]
+    cen = d.defs[d.step("central_error").rhs]
     assert fwd.getO() == sp.Order(h**2)
     assert cen.getO() == sp.Order(h**4)
     # the leading terms are those of SymPy's own series of the quotients
     x = sp.Symbol("x", real=True)
     f = sp.Function("f", real=True)
     primes = {S.Tex("f" + "'" * k + "(x)"): f(x).diff(x, k) for k in (1, 2, 3)}
-    for step, quotient, n in (
-        ("forward_error", (f(x + h) - f(x)) / h, 2),
-        ("central_error", (f(x + h) - f(x - h)) / (2 * h), 4),
+    for shown, quotient, n in (
+        (fwd, (f(x + h) - f(x)) / h, 2),
+        (cen, (f(x + h) - f(x - h)) / (2 * h), 4),
     ):
         series = sp.series(quotient, h, 0, n).removeO().doit() - f(x).diff(x)
-        shown = d.step(step).rhs.removeO().xreplace(primes)
-        assert sp.simplify(series - shown) == 0
+        assert sp.simplify(series - shown.removeO().xreplace(primes)) == 0
+    # printed in the order a textbook writes it, from the same objects
     assert d.step_latex("forward_error") == (
         r"D_h^{+} f(x) - f'(x) = \frac{h f''(x)}{2} + O\left(h^{2}\right)"
     )
+    assert d.step_latex("taylor_minus") == (
+        r"f{\left(x - h \right)} = f{\left(x \right)} - h f'(x) + \frac{h^{2} f''(x)}{2} "
+        r"- \frac{h^{3} f'''(x)}{6} + \frac{h^{4} f^{(4)}(x)}{24} + O\left(h^{5}\right)"
+    )
+    assert r"\frac{f{\left(x + h \right)} - f{\left(x - h \right)}}{2 h}" in d.step_latex("central")
 
 
 def test_wrong_finite_difference_orders_are_caught() -> None:
     d = S.finite_difference_derivation()
     h = sp.Symbol("h", positive=True)
-    fwd = d.step("forward_error").rhs
+    fwd = d.defs[d.step("forward_error").rhs]
     # wrong coefficient of the leading term
     _expect_failure(d.replace_step("forward_error", rhs=2 * fwd), "order $h$")
     # claiming one order too many: the central error has an h**4 term
-    cen = d.step("central_error").rhs.removeO()
+    cen = d.defs[d.step("central_error").rhs].removeO()
     msg = _expect_failure(d.replace_step("central_error", rhs=cen + sp.Order(h**5)), "even terms")
     assert "O(h**5)" in msg
-    # a Taylor expansion that stops a term early
+    # Taylor expansions that stop a term early, or get a sign wrong
     x = sp.Symbol("x", real=True)
     f = sp.Function("f", real=True)
     early = f(x) + h * S.Tex("f'(x)") + sp.Order(h**3)
     _expect_failure(d.replace_step("taylor", rhs=early), "Taylor")
+    plus = d.defs[d.step("taylor").rhs]
+    _expect_failure(d.replace_step("taylor_minus", rhs=plus), "step $-h$")
 
 
 def test_order_steps_need_a_power_of_one_variable() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from lrbook._validation import check_int
 # gradient checking
 # ---------------------------------------------------------------------------
 _SLOPES = {"forward": 1, "backward": 1, "central": 2}
+_GUIDE_OFFSET = 10.0  # truncation guides run this factor below their curve
 
 
 def plot_step_size_error(
@@ -31,34 +33,49 @@ def plot_step_size_error(
     ax: Axes | None = None,
     *,
     guides: bool = True,
+    roundoff: float | None = None,
 ) -> Axes:
     """Log-log plot of finite-difference error against step size: truncation vs round-off.
 
-    For large steps the error falls with the step (slope 1 for forward, slope 2
-    for central differences: truncation error); for tiny steps it grows again
-    like ``machine epsilon / eps`` (round-off), which gives the V shape.  The best
+    For large steps ``h`` the error falls with the step (slope 1 for forward, slope 2
+    for central differences: truncation error); for tiny steps it grows again like
+    ``machine epsilon * |f| / h`` (round-off), which gives the V shape.  The best
     step of each method is marked with a larger dot.
 
     Parameters
     ----------
     eps : array-like of shape (n,)
-        Step sizes (> 0), in any order.
+        Step sizes ``h`` (> 0), in any order (the name follows
+        :func:`lrbook.gradcheck.numerical_gradient`'s step argument).
     errors : mapping str -> array-like of shape (n,)
         Method name -> absolute or relative errors (>= 0) at each step, e.g.
         ``{"forward": ..., "central": ...}``.  The names ``"forward"``,
         ``"backward"`` and ``"central"`` are labelled "... difference" and get a
-        reference slope; other names are used as given.  Exact zeros cannot be
+        truncation guide; other names are used as given.  Exact zeros cannot be
         drawn on a log axis and are left out.
     ax : matplotlib Axes, optional
         Axes to draw into; created if None.
     guides : bool, default=True
-        Add grey dashed reference lines ``O(eps)`` (forward/backward) and
-        ``O(eps^2)`` (central) anchored at the largest step, drawn only within the
-        y range of the errors themselves.
+        Add dashed truncation guides, ``O(h)`` (forward/backward) and ``O(h^2)``
+        (central), in the colour of their curve, parallel to its truncation branch
+        (the steps from its best step up) and a factor 10 below it; and, if
+        ``roundoff`` is given, a dotted grey round-off guide over the steps up to
+        the largest best step.  Guides are drawn only within the y range of the
+        errors themselves.
+    roundoff : float, optional
+        The rounding error of one value of ``f``, typically machine epsilon times
+        ``|f(x)|`` (e.g. ``np.finfo(float).eps * abs(f(x))``).  The round-off guide
+        is ``roundoff / h``, labelled "round-off ε|f|/h".  Needs ``guides=True``.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    ValueError
+        If a step size is not positive, an error is negative or has the wrong
+        length, or ``roundoff`` is not a positive finite number.
 
     See Also
     --------
@@ -69,14 +86,21 @@ def plot_step_size_error(
     >>> import numpy as np
     >>> from matplotlib.figure import Figure
     >>> from lrbook.plotting import plot_step_size_error
-    >>> eps = np.logspace(-12, -1, 23)
+    >>> h = np.logspace(-12, -1, 23)
     >>> errors = {
-    ...     "forward": np.abs((np.exp(1 + eps) - np.exp(1)) / eps - np.exp(1)),
-    ...     "central": np.abs((np.exp(1 + eps) - np.exp(1 - eps)) / (2 * eps) - np.exp(1)),
+    ...     "forward": np.abs((np.exp(1 + h) - np.exp(1)) / h - np.exp(1)),
+    ...     "central": np.abs((np.exp(1 + h) - np.exp(1 - h)) / (2 * h) - np.exp(1)),
     ... }
-    >>> ax = plot_step_size_error(eps, errors, Figure().add_subplot())
+    >>> ax = plot_step_size_error(
+    ...     h, errors, Figure().add_subplot(), roundoff=np.finfo(float).eps * np.e
+    ... )
     >>> ax.get_xscale(), ax.get_yscale(), len(ax.lines)
-    ('log', 'log', 6)
+    ('log', 'log', 7)
+    >>> for text in ax.get_legend().get_texts()[2:]:
+    ...     print(text.get_text())
+    truncation $O(h)$
+    truncation $O(h^2)$
+    round-off $\\varepsilon|f|/h$
     """
     e = _as_1d(eps, "eps")
     if np.any(e <= 0):
@@ -84,6 +108,15 @@ def plot_step_size_error(
     _check_mapping(
         errors, "errors", "method name -> error array, e.g. {'forward': ..., 'central': ...}"
     )
+    if roundoff is not None and not (
+        isinstance(roundoff, numbers.Real)
+        and not isinstance(roundoff, bool)
+        and np.isfinite(roundoff)
+        and roundoff > 0
+    ):
+        raise ValueError(
+            f"roundoff must be a positive number (machine epsilon times |f|), got {roundoff!r}"
+        )
     order = np.argsort(e)
     e = e[order]
     curves = []
@@ -107,19 +140,40 @@ def plot_step_size_error(
         # of step sizes would otherwise run down to 1e-30 and squash the data.
         drawn = np.concatenate([a[np.isfinite(a)] for _, a in curves])
         y_lo, y_hi = (drawn.min(), drawn.max()) if drawn.size else (np.inf, -np.inf)
-        for name, a in curves:
-            slope = _SLOPES.get(name)
+
+        def clipped(guide: np.ndarray) -> np.ndarray:
+            return np.where((guide >= y_lo) & (guide <= y_hi), guide, np.nan)
+
+        best_steps = []
+        for i, (name, a) in enumerate(curves):
             finite = np.isfinite(a)
-            if slope is None or not finite.any():
+            if not finite.any():
                 continue
+            best = e[int(np.nanargmin(a))]
+            best_steps.append(best)
+            slope = _SLOPES.get(name)
+            if slope is None:
+                continue
+            # Parallel to the truncation branch (the steps from the best one up), a
+            # factor _GUIDE_OFFSET below it: on top of the data it would be hidden.
             k = int(np.flatnonzero(finite)[-1])  # the largest step with a drawable error
-            tex = r"$O(\epsilon)$" if slope == 1 else r"$O(\epsilon^2)$"
-            guide = a[k] * (e / e[k]) ** slope
-            guide = np.where((guide >= y_lo) & (guide <= y_hi), guide, np.nan)
-            ax.plot(e, guide, ls="--", color=_GREY, lw=1, label=tex)
+            tex = r"truncation $O(h)$" if slope == 1 else r"truncation $O(h^2)$"
+            guide = a[k] / _GUIDE_OFFSET * (e / e[k]) ** slope
+            guide = clipped(np.where(e >= best, guide, np.nan))
+            ax.plot(e, guide, ls="--", color=_class_color(i), alpha=0.7, lw=1.3, label=tex)
+        if roundoff is not None and best_steps:
+            # over the round-off branches: the steps up to the largest best step
+            ax.plot(
+                e,
+                clipped(np.where(e <= max(best_steps), float(roundoff) / e, np.nan)),
+                ls=":",
+                color=_GREY,
+                lw=1.8,
+                label=r"round-off $\varepsilon|f|/h$",
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(r"step size $\epsilon$")
+    ax.set_xlabel(r"step size $h$")
     ax.set_ylabel("error of the derivative")
     ax.legend(fontsize="small")
     return ax
@@ -147,7 +201,7 @@ def plot_step_size_errors(
     ax : matplotlib Axes, optional
         Axes to draw into; created if None.
     guides : bool, default=True
-        Add the ``O(eps)`` and ``O(eps^2)`` reference lines.
+        Add the truncation guides ``O(h)`` and ``O(h^2)``.
 
     Returns
     -------

@@ -79,16 +79,41 @@ def _passed_both() -> str:
     return "passes" if (zero.passed and rand.passed) else "FAILS"
 
 
+def _digits(precision: str, method: str) -> float:
+    """Correct digits of the best step, median relative error over z in [0.5, 1.5]."""
+    import lrbook
+
+    dtype = np.dtype(precision).type
+    z = np.arange(8, 25) / 16
+    exact = lrbook.sigmoid(-z)
+
+    def f(t: np.ndarray) -> np.ndarray:
+        return lrbook.log_sigmoid(t.astype(dtype)).astype(float)
+
+    best = np.inf
+    for h in np.logspace(-0.5, -11, 43):
+        lower, width = (z, h) if method == "forward" else (z - h, 2 * h)
+        approx = (f(z + h) - f(lower)) / width
+        best = min(best, float(np.median(np.abs(approx - exact) / exact)))
+    return float(-np.log10(best))
+
+
 CHECKS = {
-    "gc-m": lambda: int(_setup()[0].shape[0]),
+    "gc-n": lambda: int(_setup()[0].shape[0]),
     "gc-d": lambda: int(_setup()[0].shape[1]),
+    "gc-p": lambda: int(_setup()[0].shape[1] + 1),
     "gc-abs-grad": _abs_grad,
     "gc-wrong-sum": lambda: _wrong_relerr(_grad_sum),
     "gc-wrong-extra": lambda: _wrong_relerr(_grad_extra_factor),
     "gc-passed-both": _passed_both,
+    # exercise 5.2: element-wise float32 / float64 arithmetic, no BLAS sums
+    "gc-ex2-digits-float32-forward": lambda: _digits("float32", "forward"),
+    "gc-ex2-digits-float32-central": lambda: _digits("float32", "central"),
     # glued equations compare through repr (a LatexMath's repr is its LaTeX)
-    "eq-forward-error": lambda: _fd_math("forward_error"),
-    "eq-central-error": lambda: _fd_math("central_error"),
+    "eq-fd-quotients": lambda: _fd_math(["forward", "central"]),
+    "eq-fd-taylor": lambda: _fd_math(["taylor", "taylor_minus"]),
+    "eq-forward-error": lambda: _fd_math(["forward_insert", "forward_error"]),
+    "eq-central-error": lambda: _fd_math(["central_error"]),
 }
 
 # the implement-it-yourself exercise: solution passes, number of checks, wrong attempt
