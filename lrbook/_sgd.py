@@ -114,11 +114,10 @@ class LinearEpochs:
             if self.A is not None:
                 z = self.A.dot(x)
                 losses = K.bce_loss(1.0, z) if self.binary else K.ce_loss(self.T, z)
-            else:  # the compiled path keeps no copy: the logits from X
-                z = self.X.dot(x[fi:])
-                if fi:
-                    z += x[0]
-                losses = K.bce_loss(self.T, z) if self.binary else K.ce_loss(self.T, z)
+            else:  # the compiled path keeps no copy: the logits from X, compiled
+                from lrbook import _fast
+
+                losses = K.bce_loss(self.T, _fast.logits(self.X, x, fi))
             if self.sw is not None:
                 losses = losses * self.sw
             total = float(np.add.reduce(losses)) / self.n
