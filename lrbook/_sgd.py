@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,22 @@ def fast_available() -> bool:
     if os.environ.get("LRBOOK_FAST", "1") == "0":
         return False
     return importlib.util.find_spec("numba") is not None
+
+
+def _fast_importable() -> bool:
+    """Import the compiled path; if numba is installed but cannot be imported (e.g. built
+    for another NumPy), warn once per fit and run the NumPy path."""
+    try:
+        from lrbook import _fast  # noqa: F401
+    except ImportError as err:
+        warnings.warn(
+            f"numba is installed but lrbook's compiled path cannot be imported ({err}); "
+            "using the NumPy path (set LRBOOK_FAST=0 to silence this)",
+            RuntimeWarning,
+            stacklevel=5,
+        )
+        return False
+    return True
 
 
 def linear_epochs(fun_batch: Any) -> LinearEpochs | None:
@@ -90,7 +107,7 @@ class LinearEpochs:
         p = d + self.fi
         self.T = T
         self.X = X
-        self.use_fast = self.binary and fast_available()
+        self.use_fast = self.binary and fast_available() and _fast_importable()
         self.A: FloatArray | None = None
         if not self.use_fast:
             # one copy per fit: [1, X], rows signed by 2y - 1 for the binary model

@@ -145,6 +145,21 @@ def test_without_numba_the_numpy_path_runs(monkeypatch):
     assert epochs.A is not None
 
 
+def test_a_broken_numba_warns_and_runs_the_numpy_path(monkeypatch):
+    monkeypatch.delenv("LRBOOK_FAST", raising=False)
+    monkeypatch.setattr(_sgd, "fast_available", lambda: True)
+    import lrbook
+
+    monkeypatch.setitem(sys.modules, "lrbook._fast", None)  # import fails: ImportError
+    monkeypatch.delattr(lrbook, "_fast", raising=False)
+    X, y = _data(300, 4)
+    obj = LinearObjective(X, y.astype(float), None, 0.0, True, BINARY)
+    with pytest.warns(RuntimeWarning, match="using the NumPy path"):
+        epochs = _sgd.linear_epochs(obj.fun_batch)
+    assert epochs is not None
+    assert not epochs.use_fast
+
+
 @needs_numba
 @pytest.mark.parametrize("kernel", [k.name for k in codegen.scalar_kernels()])
 def test_scalar_kernels_within_2_ulp_of_the_numpy_kernels_at_every_extreme(kernel):
