@@ -580,6 +580,14 @@ def sgd(
         If ``max_iter`` epochs ran with ``tol > 0`` without meeting the
         stopping rule, or the final loss is above the start by less than 10%.
 
+    Notes
+    -----
+    When ``fun_batch`` is a linear model's own minibatch function (the estimators'
+    ``solver="sgd"``), whole epochs run fused (:mod:`lrbook._sgd`; compiled by numba
+    with ``lrbook[fast]``, unless ``LRBOOK_FAST=0``): the same shuffles, minibatch
+    losses, stopping rule and divergence checks (a non-finite minibatch is reported
+    at the end of its epoch), with iterates equal to this loop's up to rounding.
+
     Examples
     --------
     Estimate the mean of some data by minimising ``mean((x - d_i)^2)``:
