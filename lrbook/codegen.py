@@ -357,7 +357,7 @@ def _scalar_function(kernel: Kernel) -> str:
 
 
 def generate_scalar(kernels: Sequence[Kernel] | None = None) -> str:
-    """Source of the scalar module :mod:`lrbook._fast_kernels` (deterministic).
+    """Source of the scalar module ``lrbook._fast_kernels`` (deterministic).
 
     Parameters
     ----------

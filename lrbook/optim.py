@@ -583,7 +583,7 @@ def sgd(
     Notes
     -----
     When ``fun_batch`` is a linear model's own minibatch function (the estimators'
-    ``solver="sgd"``), whole epochs run fused (:mod:`lrbook._sgd`; compiled by numba
+    ``solver="sgd"``), whole epochs run fused (``lrbook._sgd``; compiled by numba
     with ``lrbook[fast]``, unless ``LRBOOK_FAST=0``): the same shuffles, minibatch
     losses, stopping rule and divergence checks (a non-finite minibatch is reported
     at the end of its epoch), with iterates equal to this loop's up to rounding.
