@@ -6,13 +6,13 @@ arithmetic takes less. When ``fun_batch`` is
 :meth:`lrbook._objectives.LinearObjective.fun_batch`, the trainer runs the
 epoch here instead, with the same result semantics:
 
-* **one copy per fit**: the rows of ``X`` with the intercept column folded in,
-  ``A = [1, X]``, and, for the binary model, each row multiplied by ``2y - 1``.
-  With ``u = A w = (2y - 1) z`` the binary cross-entropy is
+* **the sign folded in**: with ``u = (2y - 1) z`` the binary cross-entropy is
   ``bce_loss(1, u) = softplus(-u)`` (the generated kernel; ``bce_loss(y, z) =
   bce_loss(1, (2y - 1) z)`` for ``y`` in {0, 1}) and the gradient of a
-  minibatch is ``-A_b.T sigma(-u_b) / m``: one gather (``take``), two
-  matrix-vector products and three element-wise calls per minibatch;
+  minibatch is ``-X_b.T ((2y - 1) sigma(-u_b)) / m``: one gather (``take``),
+  two matrix-vector products and a few element-wise calls per minibatch, the
+  signs (times the sample weights) permuted once per epoch. The softmax epoch
+  folds the intercept into one copy ``[1, X]`` per fit;
 * **batch losses once per epoch**: the logits of every minibatch (at the
   parameters the minibatch saw, before its update) are stored, and the loss
   kernel runs once over the epoch's logits; the per-minibatch losses are sums
@@ -109,18 +109,15 @@ class LinearEpochs:
         self.X = X
         self.use_fast = self.binary and fast_available() and _fast_importable()
         self.A: FloatArray | None = None
-        if not self.use_fast:
-            # one copy per fit: [1, X], rows signed by 2y - 1 for the binary model
+        self.sign = 2 * np.asarray(T, dtype=np.float64) - 1 if self.binary else None
+        if not self.binary:
+            # softmax: one copy per fit, [1, X] (the intercept folded into the products).
+            # The binary epoch reads X itself: a signed copy [1, X] of a 1e6 x 20 X measured
+            # as long as the calls it saves over an epoch (sign and intercept per minibatch).
             A = np.empty((self.n, p), dtype=X.dtype)
-            if self.binary:
-                sign = (2 * T - 1).astype(X.dtype)
-                np.multiply(X, sign[:, None], out=A[:, self.fi :])
-                if self.fi:
-                    A[:, 0] = sign
-            else:
-                A[:, self.fi :] = X
-                if self.fi:
-                    A[:, 0] = 1
+            A[:, self.fi :] = X
+            if self.fi:
+                A[:, 0] = 1
             self.A = A
 
     def loss(self, x: NDArray[np.float64]) -> float:
@@ -128,13 +125,17 @@ class LinearEpochs:
         rounding, without its gradient (the trainer needs the loss at the start and the end)."""
         fi = self.fi
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self.A is not None:
-                z = self.A.dot(x)
-                losses = K.bce_loss(1.0, z) if self.binary else K.ce_loss(self.T, z)
-            else:  # the compiled path keeps no copy: the logits from X, compiled
+            if self.A is not None:  # softmax
+                losses = K.ce_loss(self.T, self.A.dot(x))
+            elif self.use_fast:  # the compiled path keeps no copy: the logits from X, compiled
                 from lrbook import _fast
 
                 losses = K.bce_loss(self.T, _fast.logits(self.X, x, fi))
+            else:  # the NumPy binary epoch on X itself
+                z = self.X.dot(x[fi:])
+                if fi:
+                    z += x[0]
+                losses = K.bce_loss(self.T, z)
             if self.sw is not None:
                 losses = losses * self.sw
             total = float(np.add.reduce(losses)) / self.n
@@ -174,57 +175,61 @@ class LinearEpochs:
     def _binary_epoch(
         self, x: NDArray[np.float64], perm: NDArray[np.intp], step: float, batch_size: int
     ) -> EpochResult:
-        A, sw, n, fi = self.A, self.sw, self.n, self.fi
-        assert A is not None
+        """The binary epoch on ``X`` itself (no copy): sign, weight and intercept per minibatch."""
+        X, sw, n, fi = self.X, self.sw, self.n, self.fi
         w = x.copy()
-        W = w[fi:]  # a view: the penalised weights, updated in place with w
-        u = np.empty(n, dtype=np.result_type(A, w))  # stored margins (2y - 1) z of the epoch
-        decay = self._decay(w, step)
+        W = w[fi:]
+        u = np.empty(n, dtype=np.result_type(X, w))  # stored margins (2y - 1) z of the epoch
+        decay = 1.0 - step * self.alpha if self.alpha else None  # weight decay of W
         n_full = n // batch_size
-        # the full minibatches as rows of 2-D views: the loop slices nothing itself
         P = perm[: n_full * batch_size].reshape(n_full, batch_size)
         U = u[: n_full * batch_size].reshape(n_full, batch_size)
-        S = None if sw is None else sw[P]
+        assert self.sign is not None
+        sign = self.sign[perm]  # 2y - 1 in epoch order, and times the weights for the gradient
+        signw = sign if sw is None else sign * sw[perm]
+        S = sign[: n_full * batch_size].reshape(n_full, batch_size)
+        SW = signw[: n_full * batch_size].reshape(n_full, batch_size)
         pens: list[float] = []
-        take, exp, add, divide, multiply, Wdot = (
-            A.take,
-            np.exp,
-            np.add,
-            np.divide,
-            np.multiply,
-            W.dot,
-        )
+        take, exp, add, divide, multiply = X.take, np.exp, np.add, np.divide, np.multiply
+        Wdot, reduce = W.dot, np.add.reduce
         c = step / batch_size
         n_loop = n_full if n_full * batch_size < n else n_full - 1  # all but the last
         for b in range(n_loop):
-            Ab = take(P[b], axis=0)
-            ub = Ab.dot(w, out=U[b])
+            Xb = take(P[b], axis=0)
+            ub = Xb.dot(W, out=U[b])
+            if fi:
+                add(ub, w[0], out=ub)
+            multiply(ub, S[b], out=ub)  # u = (2y - 1) z
             if decay is not None:
                 pens.append(Wdot(W))
             r = exp(ub)  # sigma(-u) = 1 / (1 + exp(u)); exp overflows to inf -> exactly 0
             add(r, 1.0, out=r)
             divide(c, r, out=r)  # step / m * sigma(-u)
-            if S is not None:
-                multiply(r, S[b], out=r)
+            multiply(r, SW[b], out=r)  # times (2y - 1) and the weights
+            if fi:
+                w[0] += reduce(r)
             if decay is not None:
-                multiply(w, decay, out=w)
-            add(w, r.dot(Ab), out=w)  # w - step (grad of the mean loss + alpha W)
-        # the last minibatch (maybe smaller): the same update, keeping what its gradient needs
+                multiply(W, decay, out=W)
+            add(W, r.dot(Xb), out=W)  # w - step (grad of the mean loss + alpha W)
         s0 = n_loop * batch_size
         idx = perm[s0:]
-        Ab = A.take(idx, axis=0)
-        ub = Ab.dot(w, out=u[s0:])
+        Xb = X.take(idx, axis=0)
+        ub = Xb.dot(W, out=u[s0:])
+        if fi:
+            ub += w[0]
+        ub *= sign[s0:]
         if decay is not None:
             pens.append(Wdot(W))
-        r = step / ub.shape[0] / (1.0 + np.exp(ub))
-        if sw is not None:
-            r *= sw.take(idx)
+        r = step / ub.shape[0] / (1.0 + np.exp(ub)) * signw[s0:]
         w_before = w.copy()
+        g = np.empty_like(w)
+        g[fi:] = -r.dot(Xb) / step
+        if fi:
+            g[0] = -reduce(r) / step
+            w[0] += reduce(r)
         if decay is not None:
-            w *= decay
-        w += r.dot(Ab)
-        # the last minibatch's gradient, from the same pieces: -(A_b.T sigma(-u_b)) / m + alpha W
-        g = -r.dot(Ab) / step
+            W *= decay
+        W += r.dot(Xb)
         if self.alpha:
             g[fi:] += self.alpha * w_before[fi:]
         losses = K.bce_loss(1.0, u)  # softplus(-u): once per epoch, NumPy's vector exp/log1p
