@@ -3,10 +3,11 @@
 Dependencies come from the extras in pyproject.toml (``.[test]``, ``.[book]``, ...), never
 repeated here. CI (``.ci/run`` and ``.github/workflows``) calls these same sessions.
 
-- ``tests``   the whole pytest suite plus the doctests in ``lrbook/``; the tests of the
+- ``tests``   the whole pytest suite plus the doctests in ``lrbook/``, with the ``fast``
+              extra (numba) so that the compiled path is tested beside NumPy's; the tests of the
               built book (markers ``book``/``browser``) run too when ``_build/html`` exists
               (and Chromium, for ``browser``), otherwise they are skipped with the reason.
-              Needs only the ``test`` extra, also after ``docs`` built the book.
+              Needs the ``test`` and ``fast`` extras, also after ``docs`` built the book.
 - ``minimum_versions``  the same suite (without the built book's tests) with every
               dependency of the package and the ``test`` extra at the lowest version
               pyproject.toml declares (``==`` pins generated from its ``>=`` bounds).
@@ -70,8 +71,8 @@ def _pytest(session: nox.Session, *args: str, env: dict[str, str] | None = None)
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite and the doctests of lrbook/."""
-    _install(session, "test")
+    """Run the test suite and the doctests of lrbook/ (with numba: both SGD paths run)."""
+    _install(session, "test,fast")
     _pytest(session, "tests", "lrbook")
 
 

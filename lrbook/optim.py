@@ -586,6 +586,14 @@ def sgd(
         If ``max_iter`` epochs ran with ``tol > 0`` without meeting the
         stopping rule, or the final loss is above the start by less than 10%.
 
+    Notes
+    -----
+    When ``fun_batch`` is a linear model's own minibatch function (the estimators'
+    ``solver="sgd"``), whole epochs run fused (``lrbook._sgd``; compiled by numba
+    with ``lrbook[fast]``, unless ``LRBOOK_FAST=0``): the same shuffles, minibatch
+    losses, stopping rule and divergence checks (a non-finite minibatch is reported
+    at the end of its epoch), with iterates equal to this loop's up to rounding.
+
     Examples
     --------
     Estimate the mean of some data by minimising ``mean((x - d_i)^2)``:
@@ -612,7 +620,13 @@ def sgd(
     x, max_iter, tol, progress = _start(x0, max_iter, tol, callback, progress)
     rng = np.random.default_rng(random_state)
 
+    # A linear model's minibatches run as fused epochs (lrbook._sgd): same shuffles, same
+    # losses and checks, without the per-minibatch calls (the iterates agree up to rounding).
+    fused = _fused_epochs(fun_batch, x.shape)
+
     def full_loss(v: NDArray[np.float64], first: bool = False) -> float:
+        if fused is not None:
+            return _evaluate(lambda p: (fused.loss(p), p), "fun", v, first=first)[0]
         if fun is not None:
             return _evaluate(fun, "fun", v, first=first)[0]
         return _evaluate(fun_batch, "fun_batch", v, np.arange(n_samples), first=first)[0]
@@ -629,14 +643,20 @@ def sgd(
         for epoch in range(1, max_iter + 1):
             perm = rng.permutation(n_samples)
             step = lr / (1.0 + lr_decay * (epoch - 1))
-            losses = np.empty(n_batches)
-            for b, start in enumerate(starts):
-                loss, grad = _evaluate(fun_batch, "fun_batch", x, perm[start : start + batch_size])
-                if not math.isfinite(loss):
-                    raise guard.error(f"a minibatch loss became non-finite in epoch {epoch}")
-                guard.check_gradient(epoch, loss, grad)
-                losses[b] = loss
-                x = x - step * grad
+            if fused is not None:
+                x, losses, grad = fused.epoch(x, perm, step, batch_size)
+                _check_fused_epoch(guard, epoch, x, losses, grad)
+            else:
+                losses = np.empty(n_batches)
+                for b, start in enumerate(starts):
+                    loss, grad = _evaluate(
+                        fun_batch, "fun_batch", x, perm[start : start + batch_size]
+                    )
+                    if not math.isfinite(loss):
+                        raise guard.error(f"a minibatch loss became non-finite in epoch {epoch}")
+                    guard.check_gradient(epoch, loss, grad)
+                    losses[b] = loss
+                    x = x - step * grad
             n_epochs = epoch
             batch_losses.append(losses)
             epoch_loss = float(np.mean(losses))
@@ -674,6 +694,34 @@ def _direction(h: object, g: NDArray[Any], step: int, tol: float) -> NDArray[np.
     if isinstance(h, HessianOperator):
         return cg_direction(h, g, step, tol)[0]
     return newton_direction(check_hessian(h, g.size, step), g, step)
+
+
+def _fused_epochs(fun_batch: BatchLossGrad, shape: tuple[int, ...]) -> Any:
+    """``lrbook._sgd.LinearEpochs`` when ``fun_batch`` is a linear model's minibatch
+    (parameters of the objective's shape), else None (the per-minibatch loop)."""
+    if getattr(fun_batch, "__self__", None) is None:  # not a bound method: no import at all
+        return None
+    from lrbook._sgd import linear_epochs
+
+    fused = linear_epochs(fun_batch)
+    if fused is None or shape != (fused.X.shape[1] + fused.fi, *fused.T.shape[1:]):
+        return None
+    return fused
+
+
+def _check_fused_epoch(
+    guard: _Guard, epoch: int, x: NDArray[np.float64], losses: NDArray[Any], grad: NDArray[Any]
+) -> None:
+    """The per-minibatch checks of :func:`sgd`, after a fused epoch: NaN and inf propagate
+    through the updates, so a non-finite loss or gradient anywhere shows here."""
+    if not np.all(np.isfinite(losses)):
+        raise guard.error(f"a minibatch loss became non-finite in epoch {epoch}")
+    if not np.all(np.isfinite(x)):
+        raise guard.error(
+            f"the gradient became non-finite (NaN or inf) at epoch {epoch}, where the "
+            f"minibatch losses are finite (last {losses[-1]:.4g})"
+        )
+    guard.check_gradient(epoch, float(losses[-1]), grad)
 
 
 def newton(
