@@ -24,7 +24,12 @@ pytestmark = pytest.mark.book
 
 ROOT = Path(__file__).resolve().parent.parent
 HTML = Path(os.environ.get("LRBOOK_HTML_DIR", ROOT / "_build" / "html")).resolve()
-PAGES = sorted(path.stem for path in (ROOT / "book").glob("*.md"))
+# The pages that are notebooks (a jupytext header): each offers its executed .ipynb.
+PAGES = sorted(
+    path.stem
+    for path in (ROOT / "book").glob("*.md")
+    if path.read_text(encoding="utf-8").startswith("---\njupytext:")
+)
 TIMEOUT_S = 600
 
 
@@ -66,7 +71,7 @@ def run_notebook(notebook: dict[str, Any], cwd: Path) -> list[str]:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    node = nbformat.from_dict(json.loads(json.dumps(notebook)))
+    node = nbformat.reads(json.dumps(notebook), as_version=4)  # joins list sources
     for cell in node.cells:
         if cell.cell_type == "code":
             cell.outputs = []
