@@ -351,8 +351,6 @@ PENDING_PAGES = {
     "10_backprop",
     "11_newton_regularisation",
     "12_original_data",
-    "appendix_a_derivations",
-    "appendix_b_api",
 }
 CONVERTED_PAGES = sorted(
     path.stem for path in BOOK_DIR.glob("*.md") if path.stem not in PENDING_PAGES | {"index"}
