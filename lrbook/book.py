@@ -373,6 +373,9 @@ _EXTRA_REQUIREMENTS = {
     "lrbook.symbolic": '".[symbolic]"',
     "lrbook.codegen": '".[symbolic]"',
     "dask": '".[dask]"',
+    # the hidden cells glue values with myst-nb's glue: the book extra brings it (and
+    # SymPy, Dask, pandas and the kernel)
+    "myst_nb": '".[book]"',
     "pandas": "pandas",
     "scipy": "scipy",
     "statsmodels": "statsmodels",
@@ -391,6 +394,12 @@ def install_command(notebook: Mapping[str, Any]) -> str:
     >>> install_command({"cells": [{"cell_type": "code",
     ...                             "source": "from lrbook.symbolic import get_derivation"}]})
     'python -m pip install ".[symbolic]"'
+    >>> install_command({"cells": [{"cell_type": "code",
+    ...                             "source": "from lrbook import symbolic as S"}]})
+    'python -m pip install ".[symbolic]"'
+    >>> install_command({"cells": [{"cell_type": "code",
+    ...                             "source": "from myst_nb import glue"}]})
+    'python -m pip install ".[book]"'
     """
     code = "\n".join(
         "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
@@ -398,12 +407,18 @@ def install_command(notebook: Mapping[str, Any]) -> str:
         if cell.get("cell_type") == "code"
     )
     imported = set(re.findall(r"^\s*(?:import|from)\s+([\w.]+)", code, re.MULTILINE))
+    # "from lrbook import symbolic" imports the module lrbook.symbolic
+    for package, names in re.findall(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", code, re.M):
+        imported.update(f"{package}.{name.split()[0]}" for name in names.split(",") if name.strip())
     wanted: list[str] = []
     for module, requirement in _EXTRA_REQUIREMENTS.items():
         uses = any(name == module or name.startswith(module + ".") for name in imported)
         if uses and requirement not in wanted:
             wanted.append(requirement)
     extras = sorted(r.strip('".[]') for r in wanted if r.startswith('"'))
+    if "book" in extras:  # the book extra includes the others (and pandas)
+        extras = ["book"]
+        wanted = [r for r in wanted if r != "pandas"]
     others = [r for r in wanted if not r.startswith('"')]
     package = f'".[{",".join(extras)}]"' if extras else "."
     return " ".join(["python -m pip install", package, *others])
