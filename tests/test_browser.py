@@ -385,6 +385,7 @@ SEARCH_TOPICS = {
     "backpropagation": "10_backprop",
     "vectorisation": "06_vectorisation",
 }
+TOP_RESULTS = 5  # the results a reader looks at
 # What must not show in a result's snippet: code and raw TeX.
 NOT_PROSE = ["glue(", "claim(", "\\begin{", "\\frac", "\\mathrm", "import "]
 
@@ -394,15 +395,13 @@ def search(context: Any, book_url: str, query: str) -> list[dict[str, str]]:
     page = context.new_page()
     try:
         page.goto(book_url + "search.html?q=" + query.replace(" ", "+"), wait_until="load")
-        # Sphinx adds the results one by one and stops its "Searching..." pulse after
-        # the last; each snippet is then fetched from its page
+        # Sphinx adds the results one by one, in rank order (fetching each page for its
+        # snippet): the first TOP_RESULTS are final once they are there
         page.wait_for_function(
-            "() => typeof Search !== 'undefined' && Search._pulse_status === -1 &&"
-            " document.querySelectorAll('#search-results ul.search > li').length > 0"
-        )
-        # (an API entry has no snippet: wait for the first, then for the fetches)
-        page.wait_for_function(
-            "() => document.querySelectorAll('#search-results li p.context').length > 0"
+            "(n) => { if (typeof Search === 'undefined') return false;"
+            " const shown = document.querySelectorAll('#search-results ul.search > li');"
+            " return shown.length >= n || (Search._pulse_status === -1 && shown.length > 0); }",
+            arg=TOP_RESULTS,
         )
         page.wait_for_load_state("networkidle")
         return page.evaluate(
@@ -410,7 +409,7 @@ def search(context: Any, book_url: str, query: str) -> list[dict[str, str]]:
                  .map(li => ({href: li.querySelector('a').getAttribute('href'),
                               snippet: (li.querySelector('p.context') || {}).textContent
                                        || ''}))"""
-        )
+        )[:TOP_RESULTS]
     finally:
         page.close()
 
