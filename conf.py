@@ -114,7 +114,8 @@ nitpick_ignore_regex = [
     ),
     (r"py:class", r"(float|int|bool|str|dict|list|tuple|None|object)(\s.*)?"),
     (r"py:class", r"(of shape|shape|or|\(.*\)|\{.*\}).*"),
-    (r"ref|std:ref", r"metadata_routing"),  # scikit-learn docs labels in inherited docstrings
+    # scikit-learn docs labels in inherited docstrings (score, metadata routing)
+    (r"ref|std:ref", r"(metadata_routing|r2_score|accuracy_score)"),
     (r"term|std:term", r"meta-estimator"),
 ]
 
@@ -141,6 +142,9 @@ templates_path = [
 ]  # autosummary/class.rst: members documented, no stub tables
 autodoc_typehints = "none"  # numpydoc docstrings carry the types
 autodoc_member_order = "bysource"
+# Defaults as written in the source (``path=DEFAULT_OUTPUT``), never their value's repr (a
+# path of the build machine, ``<function ...>``).
+autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
 
@@ -149,6 +153,11 @@ html_theme = "sphinx_book_theme"
 html_title = "lrbook"
 html_static_path = ["_static"]
 html_css_files = ["lrbook.css"]
+html_favicon = "_static/favicon.svg"  # a sigmoid on the book's blue
+# Search: result snippets from the prose (not code cells or raw TeX), chapters ranked by
+# their title; see _static/lrbook-search.js and _static/lrbook-scorer.js.
+html_js_files = ["lrbook-search.js"]
+html_search_scorer = str(ROOT / "_static" / "lrbook-scorer.js")
 html_last_updated_fmt = ""
 html_copy_source = True
 html_show_sourcelink = True
@@ -447,15 +456,40 @@ def _offer_ipynb_download(app, pagename, templatename, context, doctree) -> None
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     # Plain Markdown for plain Jupyter: glued values pasted in, references resolved.
-    from lrbook.book import notebook_for_download
+    from lrbook.book import add_install_hint, notebook_for_download
 
     glue_file = executed.with_suffix(".glue.json")
     glued = json.loads(glue_file.read_text(encoding="utf-8")) if glue_file.is_file() else {}
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    notebook = _with_cached_outputs(app, json.loads(executed.read_text(encoding="utf-8")))
     glued = {key: entry.get("data", {}) for key, entry in glued.items()}
     converted = notebook_for_download(notebook, glued, _reference_texts(app.env))
+    converted = add_install_hint(converted)  # how to install what it imports, first
     target.write_text(json.dumps(converted, indent=1), encoding="utf-8")
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _with_cached_outputs(app, notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with its executed outputs, also when they came from the cache.
+
+    myst-nb (1.x) writes ``jupyter_execute/<page>.ipynb`` from the notebook it read, and in
+    ``cache`` mode a page served from the execution cache gets its outputs merged into a
+    copy only: the file then has no outputs at all, and neither would the download. Here
+    the outputs are merged from the cache (the same match myst-nb made); a page without
+    any code cell, or one that was executed just now, is returned unchanged.
+    """
+    code = [cell for cell in notebook.get("cells", []) if cell.get("cell_type") == "code"]
+    executed = any(cell.get("outputs") or cell.get("execution_count") for cell in code)
+    if not code or executed or app.config.nb_execution_mode != "cache":
+        return notebook
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(app.config.nb_execution_cache_path)
+    try:
+        _, merged = cache.merge_match_into_notebook(nbformat.from_dict(notebook))
+    except KeyError:  # not in the cache: nothing was executed (execution "off")
+        return notebook
+    return json.loads(nbformat.writes(merged))
 
 
 def _reference_texts(env) -> dict[str, str]:
@@ -468,6 +502,75 @@ def _reference_texts(env) -> dict[str, str]:
         numbers = env.toc_fignumbers.get(docname, {}).get("displaymath", {})
         texts[label] = ".".join(map(str, numbers.get(f"equation-{label}", (number,))))
     return texts
+
+
+def _letter_appendices(app, env) -> list[str]:
+    """Number the sections and equations of appendix X as X.1, X.2 ... (HTML).
+
+    The appendices sit outside the numbered toctree of the chapters, so Sphinx gives
+    their sections no number and their equations (1), (2) ...; here the sections become
+    A.1, A.2 (subsections A.1.1) and the equations, figures and tables A.1, A.2 in page
+    order, for the page, its table of contents and every reference to them. (The PDF's
+    ``\\appendix`` numbers its appendices itself.) Runs after Sphinx assigned numbers.
+    """
+    if app.builder.format != "html":
+        return []
+    from docutils import nodes
+
+    changed = []
+    for index, docname in enumerate(BOOK_PARTS["Appendices"]):
+        if docname not in env.all_docs:
+            continue
+        letter = chr(ord("A") + index)
+        secnumbers: dict[str, tuple[Any, ...]] = {}
+        counters: list[int] = []
+        for section in env.get_doctree(docname).findall(nodes.section):
+            depth = sum(1 for a in _ancestors(section) if isinstance(a, nodes.section))
+            if depth == 0 or not section["ids"]:
+                continue  # the page title stays "Appendix A: ..."
+            del counters[depth:]
+            counters += [0] * (depth - len(counters))
+            counters[depth - 1] += 1
+            secnumbers["#" + section["ids"][0]] = (letter, *counters)
+        for reference in env.tocs[docname].findall(nodes.reference):
+            number = secnumbers.get(reference.get("anchorname", ""))
+            if number:
+                reference["secnumber"] = number
+        env.toc_secnumbers[docname] = secnumbers
+        fignumbers = env.toc_fignumbers.setdefault(docname, {})
+        for figtype, numbers in fignumbers.items():
+            order = sorted(numbers, key=lambda key: numbers[key][-1])
+            fignumbers[figtype] = {key: (letter, i) for i, key in enumerate(order, start=1)}
+        changed.append(docname)
+    return changed
+
+
+def _ancestors(node: Any) -> list[Any]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
+
+
+def _keep_code_and_tex_out_of_search(app, doctree, docname) -> None:
+    """Leave code cells, their outputs and equations out of the search index.
+
+    Sphinx indexes every word of a page, so "glue" or "aligned" from a code cell or from
+    raw TeX would match a query; nodes with the class ``no-search`` are skipped.
+    """
+    if app.builder.format != "html":
+        return
+    from docutils import nodes
+
+    for node in doctree.findall(nodes.Element):
+        classes = node.get("classes", [])
+        if (
+            isinstance(node, nodes.math_block | nodes.math | nodes.literal_block)
+            or "cell_input" in classes
+            or "cell_output" in classes
+        ) and "no-search" not in classes:
+            classes.append("no-search")
 
 
 def _mathjax_source() -> Path:
@@ -509,6 +612,8 @@ def _copy_pdf(app, exception) -> None:
 def setup(app) -> dict[str, Any]:
     _mathjax_source()  # fail early, with the fix, when MathJax is not installed
     app.connect("env-get-outdated", _mark_all_outdated_on_package_change)
+    app.connect("env-get-updated", _letter_appendices, priority=900)
+    app.connect("doctree-resolved", _keep_code_and_tex_out_of_search)
     app.connect("builder-inited", _prepare_cache)
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)

@@ -21,7 +21,10 @@ repeated here. CI (``.ci/run`` and ``.github/workflows``) calls these same sessi
               latexmk, texlive-xetex, texlive-latex-extra, texlive-fonts-recommended,
               tex-gyre, fonts-freefont-otf, xindy and poppler-utils. A later ``docs``
               build copies the PDF into the HTML book and links it.
-- ``browser`` the headless-Chromium test of the built book (run ``docs`` first).
+- ``notebooks`` runs the downloadable notebook of every page (``_build/html/_sources``)
+              top to bottom in a fresh kernel with nbclient (run ``docs`` first).
+- ``browser`` the headless-Chromium test of the built book (run ``docs`` first): every
+              page at 1280 and 390 px, overflow and overlap measured, screenshots kept.
 - ``lint``    ruff check, ruff format --check, mypy on lrbook.
 - ``codegen`` checks that lrbook/kernels.py is what lrbook.codegen generates now.
 - ``bench``   benchmarks/run.py (prints and writes its table).
@@ -38,7 +41,7 @@ import nox
 from packaging.requirements import Requirement
 
 nox.options.default_venv_backend = "venv"
-nox.options.sessions = ["lint", "codegen", "tests", "docs", "browser"]
+nox.options.sessions = ["lint", "codegen", "tests", "docs", "notebooks", "browser"]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).resolve().parent
@@ -234,6 +237,21 @@ def browser(session: nox.Session) -> None:
         "browser",
         "tests/test_browser.py",
         env={"LRBOOK_REQUIRE_BOOK": "1", "LRBOOK_REQUIRE_BROWSER": "1"},
+    )
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Run every page's downloadable notebook in a fresh kernel (run ``docs`` first)."""
+    if not (HTML / "index.html").is_file():
+        session.error(f"{HTML / 'index.html'} is missing: run `nox -s docs` first")
+    _install(session, "book,test")
+    _pytest(
+        session,
+        "-m",
+        "book",
+        "tests/test_notebooks.py",
+        env={"LRBOOK_REQUIRE_BOOK": "1", "LRBOOK_RUN_NOTEBOOKS": "1"},
     )
 
 

@@ -35,10 +35,12 @@ import numpy as np
 __all__ = [
     "Claim",
     "ClaimError",
+    "add_install_hint",
     "claim",
     "claims_made",
     "glue",
     "glue_derivation",
+    "install_command",
     "notebook_for_download",
     "scientific",
     "unresolved_myst",
@@ -224,6 +226,8 @@ ROLE = re.compile(r"\{(?P<role>[A-Za-z][\w:.-]*)\}`(?P<content>[^`]*)`")
 _FENCE = re.compile(
     r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.-]+)\}[ \t]*(?P<arg>.*)$", re.MULTILINE
 )
+# Directives that only build the web site (its table of contents): left out of downloads.
+_DROPPED_DIRECTIVES = {"toctree"}
 _OPTION = re.compile(r"^:[\w-]+:.*$")
 _TARGET = re.compile(r"^\([\w:.-]+\)=\s*$", re.MULTILINE)
 _EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<label>[^<>]+)>$", re.DOTALL)
@@ -295,6 +299,11 @@ def _resolve_markdown(
             out.append(line)
             continue
         name, arg = match["name"], match["arg"].strip()
+        if name in _DROPPED_DIRECTIVES:  # site navigation: nothing to show in Jupyter
+            while i < len(lines) and not _closes(lines[i], match["fence"]):
+                i += 1
+            i += 1
+            continue
         options: dict[str, str] = {}
         while i < len(lines) and _OPTION.match(lines[i]):
             key, _, value = lines[i][1:].partition(":")
@@ -305,6 +314,8 @@ def _resolve_markdown(
         if name == "glue:math":
             latex = str(data.get("text/latex", arg)).strip().strip("$")
             out.append(f"$$\n{latex}\n$$")
+        elif name in {"glue:md", "glue", "glue:any"} and "text/markdown" in data:
+            out.append(str(data["text/markdown"]).strip())  # a glued table, pasted in
         elif name == "glue:figure" and "image/png" in data:
             attachments[f"{arg}.png"] = {"image/png": data["image/png"]}
             out.append(f"![{options.get('alt', arg)}](attachment:{arg}.png)")
@@ -355,6 +366,21 @@ def notebook_for_download(
     ...                             {"ch-sgd": "Stochastic gradient descent"})
     >>> out["cells"][0]["source"]
     'The loss is 0.69, see Stochastic gradient descent.'
+
+    A glued Markdown table is pasted in; a table of contents (``toctree``) builds the web
+    site's navigation only: it is left out.
+
+    >>> nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+    ...        "source": "```{glue:md} tbl\\n:format: myst\\n```"}]}
+    >>> notebook_for_download(nb, {"tbl": {"text/markdown": "| a |\\n|---|\\n| 1 |"}}
+    ...                       )["cells"][0]["source"]
+    '| a |\\n|---|\\n| 1 |'
+
+
+    >>> nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+    ...        "source": "Pages:\\n```{toctree}\\n:hidden:\\n\\napi/models\\n```\\nEnd."}]}
+    >>> notebook_for_download(nb, {})["cells"][0]["source"]
+    'Pages:\\nEnd.'
     """
     result = copy.deepcopy(dict(notebook))
     for cell in result.get("cells", []):
@@ -366,6 +392,100 @@ def notebook_for_download(
         cell["source"] = _resolve_markdown(source, glued, labels or {}, attachments)
         if attachments:
             cell["attachments"] = attachments
+    return result
+
+
+INSTALL_HINT_TAG = "lrbook-install-hint"
+# Packages a downloaded page may import beyond lrbook's own dependencies, and the pip
+# requirement that brings each one.
+_EXTRA_REQUIREMENTS = {
+    "sympy": '".[symbolic]"',
+    "lrbook.symbolic": '".[symbolic]"',
+    "lrbook.codegen": '".[symbolic]"',
+    "dask": '".[dask]"',
+    # the hidden cells glue values with myst-nb's glue: the book extra brings it (and
+    # SymPy, Dask, pandas and the kernel)
+    "myst_nb": '".[book]"',
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "statsmodels": "statsmodels",
+}
+
+
+def install_command(notebook: Mapping[str, Any]) -> str:
+    """The ``pip install`` command that brings what a notebook's code cells import.
+
+    Run from a clone of the lrbook repository (``.`` is the package).
+
+    Examples
+    --------
+    >>> install_command({"cells": [{"cell_type": "code", "source": "import pandas as pd"}]})
+    'python -m pip install . pandas'
+    >>> install_command({"cells": [{"cell_type": "code",
+    ...                             "source": "from lrbook.symbolic import get_derivation"}]})
+    'python -m pip install ".[symbolic]"'
+    >>> install_command({"cells": [{"cell_type": "code",
+    ...                             "source": "from lrbook import symbolic as S"}]})
+    'python -m pip install ".[symbolic]"'
+    >>> install_command({"cells": [{"cell_type": "code",
+    ...                             "source": "from myst_nb import glue"}]})
+    'python -m pip install ".[book]"'
+    """
+    code = "\n".join(
+        "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        for cell in notebook.get("cells", [])
+        if cell.get("cell_type") == "code"
+    )
+    imported = set(re.findall(r"^\s*(?:import|from)\s+([\w.]+)", code, re.MULTILINE))
+    # "from lrbook import symbolic" imports the module lrbook.symbolic
+    for package, names in re.findall(r"^\s*from\s+([\w.]+)\s+import\s+\(?([\w, ]+)", code, re.M):
+        imported.update(f"{package}.{name.split()[0]}" for name in names.split(",") if name.strip())
+    wanted: list[str] = []
+    for module, requirement in _EXTRA_REQUIREMENTS.items():
+        uses = any(name == module or name.startswith(module + ".") for name in imported)
+        if uses and requirement not in wanted:
+            wanted.append(requirement)
+    extras = sorted(r.strip('".[]') for r in wanted if r.startswith('"'))
+    if "book" in extras:  # the book extra includes the others (and pandas)
+        extras = ["book"]
+        wanted = [r for r in wanted if r != "pandas"]
+    others = [r for r in wanted if not r.startswith('"')]
+    package = f'".[{",".join(extras)}]"' if extras else "."
+    return " ".join(["python -m pip install", package, *others])
+
+
+def add_install_hint(notebook: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the notebook with a first Markdown cell that says how to run it.
+
+    The cell names the ``pip install`` command (:func:`install_command`) that brings
+    lrbook and what the notebook imports; it is tagged ``lrbook-install-hint``. A
+    notebook that already has the cell is returned unchanged (as a copy).
+
+    Examples
+    --------
+    >>> nb = add_install_hint({"cells": [{"cell_type": "code", "source": "import lrbook"}]})
+    >>> print(nb["cells"][0]["source"].splitlines()[-1])
+        python -m pip install .
+    """
+    result = copy.deepcopy(dict(notebook))
+    cells = result.setdefault("cells", [])
+    if cells and INSTALL_HINT_TAG in cells[0].get("metadata", {}).get("tags", []):
+        return result
+    text = (
+        "*This notebook is a page of the book **lrbook: logistic regression from the "
+        "ground up**, with the outputs of the book's build.* To run it yourself, install "
+        "the `lrbook` package and what this page imports, from a clone of the lrbook "
+        "repository (in the environment of your Jupyter kernel), then run the cells from "
+        "the top:\n\n    " + install_command(notebook)
+    )
+    cell: dict[str, Any] = {
+        "cell_type": "markdown",
+        "metadata": {"tags": [INSTALL_HINT_TAG]},
+        "source": text,
+    }
+    if (result.get("nbformat", 4), result.get("nbformat_minor", 0)) >= (4, 5):
+        cell["id"] = INSTALL_HINT_TAG  # nbformat 4.5 requires cell ids
+    cells.insert(0, cell)
     return result
 
 

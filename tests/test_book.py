@@ -346,8 +346,6 @@ def test_numeric_comparison_helpers() -> None:
 PENDING_PAGES = {
     "11_newton_regularisation",
     "12_original_data",
-    "appendix_a_derivations",
-    "appendix_b_api",
 }
 CONVERTED_PAGES = sorted(
     path.stem for path in BOOK_DIR.glob("*.md") if path.stem not in PENDING_PAGES | {"index"}

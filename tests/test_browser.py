@@ -178,6 +178,108 @@ MATH_PROBLEMS = r"""() => {
 }"""
 
 
+# Opens every exercise solution (sphinx-togglebutton) and <details>, so that what is inside
+# them is measured and photographed too.
+OPEN_SOLUTIONS = """async () => {
+  for (const button of document.querySelectorAll('button.toggle-button')) {
+    if (!button.classList.contains('toggle-button-hidden')) continue;
+    button.click();
+  }
+  for (const details of document.querySelectorAll('details')) details.open = true;
+  await new Promise(r => setTimeout(r, 300));
+}"""
+
+# Horizontal overflow of code, outputs, tables and display maths, and overlap of equation
+# numbers with their equations. ``strict`` (desktop width): nothing may be wider than the
+# text column, not even inside a box that scrolls. Otherwise (phone width): wide content
+# must scroll inside its own box, which itself fits the column, and nothing may overlap.
+LAYOUT_PROBLEMS = r"""(strict) => {
+  const problems = [];
+  const article = document.querySelector('article.bd-article') ||
+                  document.querySelector('main') || document.body;
+  const column = article.getBoundingClientRect();
+  const slack = 1;
+  const name = (el) => {
+    const text = (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ');
+    const cls = (typeof el.className === 'string' && el.className) ?
+                '.' + el.className.trim().split(/\s+/).join('.') : '';
+    const where = el.closest('section[id]');
+    return el.tagName.toLowerCase() + cls + (where ? ' in #' + where.id : '') +
+           ' "' + text.slice(0, 60) + '"';
+  };
+  const scrolls = (el) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  const selector = [
+    'pre', 'table', 'div.math', 'mjx-container[display="true"]',
+    'div.cell_output .output', 'figure', 'img', 'dl', 'dt.sig'
+  ].join(', ');
+  const seen = new Set();
+  for (const el of article.querySelectorAll(selector)) {
+    if (!visible(el)) continue;
+    let box = null;  // the nearest box (itself or an ancestor) that scrolls sideways
+    for (let a = el; a && a !== article; a = a.parentElement) {
+      if (scrolls(a)) { box = a; break; }
+    }
+    const r = el.getBoundingClientRect();
+    let problem = null;
+    if (box === null) {
+      if (r.right > column.right + slack || r.left < column.left - slack) {
+        problem = `wider than its column (${Math.round(r.width)} px, column ` +
+                  `${Math.round(column.width)} px) and not in a box that scrolls`;
+      } else if (el.scrollWidth > el.clientWidth + slack && el.clientWidth > 0) {
+        problem = `wider than its column: ${el.scrollWidth} px of content spill out of ` +
+                  `its ${el.clientWidth} px box`;
+      }
+    } else {
+      const b = box.getBoundingClientRect();
+      if (b.right > column.right + slack || b.left < column.left - slack) {
+        problem = `its scroll box (${Math.round(b.width)} px) is wider than the column ` +
+                  `(${Math.round(column.width)} px)`;
+      } else if (strict && box.scrollWidth > box.clientWidth + slack) {
+        problem = `wider than its column: ${box.scrollWidth} px of content in a ` +
+                  `${box.clientWidth} px box (scrolls sideways at desktop width)`;
+      }
+      if (problem) { if (seen.has(box)) continue; seen.add(box); }
+    }
+    if (problem) problems.push('overflow: ' + name(el) + ': ' + problem);
+  }
+  const page = document.scrollingElement || document.documentElement;
+  if (page.scrollWidth > window.innerWidth + slack) {
+    problems.push(`overflow: the page scrolls sideways (${page.scrollWidth} px content in ` +
+                  `a ${window.innerWidth} px window)`);
+  }
+  // Equation numbers must not overlap their equation.
+  const intersects = (a, b) => a.left < b.right - slack && b.left < a.right - slack &&
+                               a.top < b.bottom - slack && b.top < a.bottom - slack;
+  for (const number of article.querySelectorAll('div.math span.eqno, mjx-labels')) {
+    if (!visible(number)) continue;
+    const equation = number.closest('div.math, mjx-container');
+    const body = equation && equation.querySelector('mjx-math, mjx-itable');
+    if (!body) continue;
+    let shown = body.getBoundingClientRect();
+    // only the part of the equation its scroll box shows can be hidden by the number
+    for (let a = body.parentElement; a && a !== article; a = a.parentElement) {
+      if (scrolls(a)) {
+        const b = a.getBoundingClientRect();
+        shown = {left: Math.max(shown.left, b.left), right: Math.min(shown.right, b.right),
+                 top: Math.max(shown.top, b.top), bottom: Math.min(shown.bottom, b.bottom)};
+      }
+    }
+    const n = number.getBoundingClientRect();
+    if (intersects(n, shown)) {
+      problems.push('overlap: equation number ' + number.textContent.trim() +
+                    ' overlaps its equation ' + name(equation));
+    }
+  }
+  return problems;
+}"""
+
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
 def check_page(context: Any, url: str, screenshot: Path | None = None) -> list[str]:
     """Visit ``url`` and return every problem found (an empty list for a good page)."""
     page = context.new_page()
@@ -213,6 +315,28 @@ def check_page(context: Any, url: str, screenshot: Path | None = None) -> list[s
     return problems
 
 
+def check_layout(context: Any, url: str, width: int, screenshot: Path | None = None) -> list[str]:
+    """Visit ``url`` at ``width`` px with every solution open; return the layout problems.
+
+    At desktop width (>= 1000 px) nothing may be wider than the text column; at phone
+    width wide content must scroll inside its own box and nothing may overlap.
+    """
+    page = context.new_page()
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url, wait_until="load")
+        page.evaluate(WAIT_FOR_MATHJAX)
+        page.evaluate(OPEN_SOLUTIONS)
+        page.evaluate(BROKEN_IMAGES)  # images have their size before measuring
+        problems = list(page.evaluate(LAYOUT_PROBLEMS, width >= 1000))
+        if screenshot is not None:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        page.close()
+    return [f"at {width} px: {problem}" for problem in problems]
+
+
 # -- The book --------------------------------------------------------------------------------
 # Collected at import time; when the book is missing this is empty and
 # test_book_has_pages skips (or fails under LRBOOK_REQUIRE_BOOK=1).
@@ -230,13 +354,130 @@ def test_book_has_pages(html_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("page", BOOK_PAGES)
-def test_page_renders_offline(
-    browser: Any, book_url: str, screenshot_dir: Path, request: pytest.FixtureRequest, page: str
+def test_page_renders_offline(browser: Any, book_url: str, page: str) -> None:
+    problems = check_page(browser, book_url + page)
+    assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS.values(), reverse=True))
+@pytest.mark.parametrize("page", BOOK_PAGES)
+def test_nothing_overflows_or_overlaps(
+    browser: Any,
+    book_url: str,
+    screenshot_dir: Path,
+    request: pytest.FixtureRequest,
+    page: str,
+    width: int,
 ) -> None:
-    shot = screenshot_dir / (page.replace("/", "__").removesuffix(".html") + ".png")
-    problems = check_page(browser, book_url + page, screenshot=shot)
+    """Code, outputs, tables and equations fit their column; screenshots (solutions open)."""
+    stem = page.replace("/", "__").removesuffix(".html")
+    shot = screenshot_dir / f"{stem}-{width}px.png"
+    problems = check_layout(browser, book_url + page, width, screenshot=shot)
     request.config._lrbook_screenshots += 1  # type: ignore[attr-defined]
     assert not problems, f"{page}:\n" + "\n".join(problems)
+
+
+# A chapter's topic -> the page a search for it must rank first.
+SEARCH_TOPICS = {
+    "softmax": "09_softmax",
+    "learning rate": "07_gradient_descent",
+    "sigmoid": "02_sigmoid",
+    "backpropagation": "10_backprop",
+    "vectorisation": "06_vectorisation",
+}
+TOP_RESULTS = 5  # the results a reader looks at
+# What must not show in a result's snippet: code and raw TeX.
+NOT_PROSE = ["glue(", "claim(", "\\begin{", "\\frac", "\\mathrm", "import "]
+
+
+def search(context: Any, book_url: str, query: str) -> list[dict[str, str]]:
+    """Run a query on the book's search page; return each result's link and snippet."""
+    page = context.new_page()
+    try:
+        page.goto(book_url + "search.html?q=" + query.replace(" ", "+"), wait_until="load")
+        # Sphinx adds the results one by one, in rank order (fetching each page for its
+        # snippet): the first TOP_RESULTS are final once they are there
+        page.wait_for_function(
+            "(n) => { if (typeof Search === 'undefined') return false;"
+            " const shown = document.querySelectorAll('#search-results ul.search > li');"
+            " return shown.length >= n || (Search._pulse_status === -1 && shown.length > 0); }",
+            arg=TOP_RESULTS,
+        )
+        page.wait_for_load_state("networkidle")
+        return page.evaluate(
+            """() => Array.from(document.querySelectorAll('#search-results ul.search > li'))
+                 .map(li => ({href: li.querySelector('a').getAttribute('href'),
+                              snippet: (li.querySelector('p.context') || {}).textContent
+                                       || ''}))"""
+        )[:TOP_RESULTS]
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("query", sorted(SEARCH_TOPICS))
+def test_search_ranks_the_chapter_first(browser: Any, book_url: str, query: str) -> None:
+    results = search(browser, book_url, query)
+    assert results, f"no result for {query!r}"
+    first = results[0]["href"].split("#")[0].removesuffix(".html").split("/")[-1]
+    ranking = [r["href"] for r in results[:5]]
+    assert first == SEARCH_TOPICS[query], f"{query!r}: first results {ranking}"
+
+
+@pytest.mark.parametrize("query", sorted(SEARCH_TOPICS))
+def test_search_snippets_show_prose(browser: Any, book_url: str, query: str) -> None:
+    results = search(browser, book_url, query)
+    snippets = [r["snippet"] for r in results if r["snippet"]]
+    assert snippets, f"no result of {query!r} has a snippet"
+    bad = [
+        (r["href"], r["snippet"][:120])
+        for r in results
+        if any(token in r["snippet"] for token in NOT_PROSE)
+    ]
+    assert not bad, f"{query!r}: snippets with code or raw TeX: {bad}"
+
+
+SEARCH_CONTROLS = (
+    "input[type=search], input[name=q], button.search-button__button, "
+    "button.search-button-field, .search-button-field"
+)
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS.values(), reverse=True))
+def test_one_search_box(browser: Any, book_url: str, width: int) -> None:
+    page = browser.new_page()
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(book_url + "01_linear_regression.html", wait_until="load")
+        visible = page.evaluate(
+            """(selector) => Array.from(document.querySelectorAll(selector))
+                 .filter(el => !el.closest('.search-button__wrapper'))
+                 .filter(el => { const r = el.getBoundingClientRect();
+                                 const s = getComputedStyle(el);
+                                 return r.width > 0 && r.height > 0 &&
+                                        s.visibility !== 'hidden' &&
+                                        r.right > 0 && r.left < window.innerWidth; })
+                 .map(el => el.outerHTML.slice(0, 80))""",
+            SEARCH_CONTROLS,
+        )
+        assert len(visible) == 1, f"at {width} px, {len(visible)} search controls: {visible}"
+    finally:
+        page.close()
+
+
+def test_favicon(browser: Any, book_url: str) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(book_url + "index.html", wait_until="load")
+        href = page.evaluate(
+            "() => { const l = document.querySelector('link[rel~=icon]');"
+            " return l ? l.href : null; }"
+        )
+        assert href, "no <link rel=icon> on the front page"
+        response = page.request.get(href)
+        assert response.ok, (href, response.status)
+        assert response.body(), href
+    finally:
+        page.close()
 
 
 def test_search_finds_sigmoid(browser: Any, book_url: str) -> None:
@@ -306,6 +547,44 @@ BROKEN_SITE = {
     "console.html": '<html><body><script>console.error("boom")</script></body></html>',
     "good.html": "<html><body><main><p>All fine: 1/2.</p></main></body></html>",
 }
+_PAGE = (
+    "<html><head><style>body{margin:0} main{width:300px;margin:0 40px}</style></head>"
+    "<body><main><article class='bd-article'>%s</article></main></body></html>"
+)
+LAYOUT_SITE = {
+    "wide_pre.html": _PAGE % ("<pre style='overflow:visible'>" + "x" * 200 + "</pre>"),
+    "scrolled_table.html": _PAGE
+    % ("<div style='overflow-x:auto'><table><tr><td>" + "y" * 200 + "</td></tr></table></div>"),
+    "overlap.html": _PAGE
+    % (
+        "<div class='math' style='position:relative'><span class='eqno' "
+        "style='position:absolute;left:0'>(1)</span><mjx-container><mjx-math "
+        "style='display:inline-block;width:200px'>x</mjx-math></mjx-container></div>"
+    ),
+    "fits.html": _PAGE % "<pre>short</pre><table><tr><td>1</td></tr></table>",
+}
+# page -> (problem expected at 1280 px, problem expected at 390 px); None: no problem
+EXPECTED_LAYOUT = {
+    "wide_pre.html": ("wider than its column", "wider than its column"),
+    "scrolled_table.html": ("scrolls sideways at desktop width", None),
+    "overlap.html": ("overlaps its equation", "overlaps its equation"),
+    "fits.html": (None, None),
+}
+
+
+def test_layout_checks_catch_a_broken_site(browser: Any, tmp_path: Path) -> None:
+    for name, html in LAYOUT_SITE.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    with serve(tmp_path) as url:
+        for name, expected in EXPECTED_LAYOUT.items():
+            for width, problem in zip((1280, 390), expected, strict=True):
+                found = check_layout(browser, url + name, width)
+                if problem is None:
+                    assert found == [], (name, width, found)
+                else:
+                    assert any(problem in p for p in found), (name, width, found)
+
+
 EXPECTED_PROBLEM = {
     "broken_image.html": "image not loaded: missing.png",
     "raw_math.html": r"raw TeX $$",
