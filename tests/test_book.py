@@ -349,8 +349,6 @@ PENDING_PAGES = {
     "05_gradient_checking",
     "09_softmax",
     "10_backprop",
-    "11_newton_regularisation",
-    "12_original_data",
     "appendix_a_derivations",
     "appendix_b_api",
 }
