@@ -54,7 +54,7 @@ LRBOOK_HASH = lrbook_source_hash()
 # out, so the book builds while chapters are being written; a page in book/ that is not
 # listed here fails the build (Sphinx: "document isn't included in any toctree").
 BOOK_PARTS: dict[str, list[str]] = {
-    "Front matter": ["preface", "about"],
+    "Front matter": ["preface", "about", "notation"],
     "Chapters": [
         "01_linear_regression",
         "02_sigmoid",
@@ -69,7 +69,7 @@ BOOK_PARTS: dict[str, list[str]] = {
         "11_newton_regularisation",
         "12_original_data",
     ],
-    "Appendices": ["appendix_a_derivations", "appendix_b_api"],
+    "Appendices": ["appendix_a_derivations", "appendix_b_api", "course_notation"],
 }
 TOCTREE_MARKER = "% lrbook:toctrees"
 # The PDF edition, when `nox -s pdf` has built it (an HTML build then links it).

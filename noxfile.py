@@ -163,6 +163,7 @@ def docs(session: nox.Session) -> None:
         "-m",
         "book",
         "tests/test_book.py",
+        "tests/test_book_notation.py",
         "tests/test_pdf.py",
         env={"LRBOOK_REQUIRE_BOOK": "1"},
     )

@@ -38,6 +38,7 @@ __all__ = [
     "claim",
     "claims_made",
     "glue",
+    "glue_derivation",
     "notebook_for_download",
     "scientific",
     "unresolved_myst",
@@ -129,6 +130,35 @@ def glue(name: str, value: Any, *, display: bool = False) -> None:
     elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
         value = int(value)
     _glue(name, value, display=display)
+
+
+def glue_derivation(name: str, derivation: Any, steps: Any = None) -> None:
+    """Glue a derivation's steps for the page: general form, proved instance, its sizes.
+
+    Glues ``name`` (the steps in general symbols, for ``{glue:math}`` in the main text),
+    ``name-instance`` (the explicit instance SymPy proved, for the "How this was
+    verified" dropdown) and ``name-sizes`` (e.g. ``"n = 3, d = 2"``; empty when the
+    steps are proved in general). Proves the derivation first: a wrong step fails the
+    build here.
+    """
+    if id(derivation) not in _VERIFIED:
+        derivation.verify()
+        _VERIFIED.add(id(derivation))
+    glue(name, derivation.math(steps))
+    glue(f"{name}-instance", derivation.math(steps, form="instance"))
+    glue(f"{name}-sizes", _Text(derivation.instance_sizes(steps) or "general symbols"))
+
+
+class _Text(str):
+    """A string glued as itself: ``{glue:text}`` shows it without quotes."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+_VERIFIED: set[int] = set()  # derivations proved in this kernel (they are cached objects)
 
 
 _SUPERSCRIPT = str.maketrans(

@@ -170,7 +170,7 @@ def test_bernoulli_likelihood_is_checked_and_matches_the_bce_loss() -> None:
     msg = _expect_failure(d.replace_step("bernoulli", rhs=swapped), "Bernoulli")
     assert "in case" in msg
     # the product form only holds once each label is 0 or 1
-    _expect_failure(d.replace_step("likelihood", given=None), "independent examples")
+    _expect_failure(d.replace_step("likelihood", given=None), "independent samples")
     # the log of a product is the sum of the logs, not the log of the sum
     nll_sum = d.step("nll_sum")
     _expect_failure(d.replace_step("nll_sum", rhs=2 * nll_sum.rhs), "sum of the logs")

@@ -16,6 +16,7 @@ from typing import Any
 import sympy as sp
 
 from lrbook.symbolic.functions import Expr, _map, expand_components, raw
+from lrbook.symbolic.general import General, textbook_latex
 from lrbook.symbolic.prover import prove_relation
 
 __all__ = [
@@ -251,7 +252,11 @@ class Derivation:
         Meaning of display symbols (:class:`Tex` or plain symbols) used in the
         steps, substituted before proving.  A definition may contain
         unevaluated ``sympy.Derivative`` objects: they are evaluated after
-        substitution.
+        substitution.  A :class:`~lrbook.symbolic.general.General` value
+        (``{g.symbol: g}``) is a quantity displayed in general symbols
+        (:math:`n` samples, :math:`d` features...) and proved at its instance:
+        :meth:`math` shows the general form, ``math(form="instance")`` the
+        instance the proofs used.
     raw_only : bool, default=False
         Prove every step in the raw exponential form only (no use of the
         opaque functions' ``fdiff``).  Used by the derivations that *derive*
@@ -273,12 +278,12 @@ class Derivation:
       [1] symmetry: cancel
     >>> print(d.latex(annotate="right"))
     \begin{aligned}
-    \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} &&\quad \text{definition} \\
+    \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} &&\quad \text{definition} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) &&\quad \text{symmetry}
     \end{aligned}
     >>> print(d.latex())  # labels below the steps: as wide as the equations
     \begin{aligned}
-    \sigma\left(z\right) &= \frac{1}{e^{- z} + 1} \\[-0.5ex]
+    \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} \\[-0.5ex]
     &\phantom{=}\quad {\small \text{definition}} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) \\[-0.5ex]
     &\phantom{=}\quad {\small \text{symmetry}}
@@ -310,7 +315,13 @@ class Derivation:
         self.name = name
         self.title = title
         self.steps: tuple[Step, ...] = tuple(resolved)
-        self.defs: dict[Any, Expr] = dict(defs or {})
+        self._given_defs: dict[Any, Any] = dict(defs or {})
+        self.generals: dict[Any, General] = {
+            k: v for k, v in self._given_defs.items() if isinstance(v, General)
+        }
+        self.defs: dict[Any, Expr] = {
+            k: v.instance() if isinstance(v, General) else v for k, v in self._given_defs.items()
+        }
         self.raw_only = raw_only
         self.description = description
 
@@ -365,8 +376,8 @@ class Derivation:
         original[i] = replace(original[i], **changes)
         if original[i].kind == "chain":
             original[i] = replace(original[i], lhs=None)
-        options = {key: getattr(self, key) for key in ("defs", "raw_only", "description")}
-        return Derivation(self.name, self.title, original, **options)
+        options = {key: getattr(self, key) for key in ("raw_only", "description")}
+        return Derivation(self.name, self.title, original, defs=self._given_defs, **options)
 
     # -- proofs ---------------------------------------------------------------
 
@@ -454,7 +465,11 @@ class Derivation:
     # -- rendering --------------------------------------------------------------
 
     def latex(
-        self, *, steps: Sequence[int | str] | None = None, annotate: bool | str = True
+        self,
+        *,
+        steps: Sequence[int | str] | None = None,
+        annotate: bool | str = True,
+        form: str = "general",
     ) -> str:
         r"""All (or some) steps as one ``\begin{aligned} ... \end{aligned}`` block, no ``$$``.
 
@@ -467,15 +482,44 @@ class Derivation:
             own under the step in small type (the block is as wide as its widest
             equation, so it fits a text column), ``"right"`` in a column on the
             right (wide), ``False`` nowhere.
+        form : {"general", "instance"}, default="general"
+            ``"general"``: quantities defined by a
+            :class:`~lrbook.symbolic.general.General` are printed in general symbols;
+            ``"instance"``: as the explicit instance the proofs used.
         """
         _annotation_place(annotate)
         idx = list(range(len(self.steps))) if steps is None else [self.index(k) for k in steps]
         rows = []
         for n, i in enumerate(idx):
-            step = self.steps[i]
+            step = self._shown(self.steps[i], form)
             show_lhs = step.kind == "claim" or n == 0 or idx[n - 1] != i - 1
             rows.append(step.latex(show_lhs=show_lhs, annotate=annotate))
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
+    def _shown(self, step: Step, form: str) -> Step:
+        if form not in ("general", "instance"):
+            raise ValueError(f"form must be 'general' or 'instance', got {form!r}")
+        if form == "general" or not self.generals:
+            return step
+        inst = {k: self.defs[k] for k in self.generals}
+        lhs = None if step.lhs is None else _subs(sp.sympify(step.lhs), inst)
+        return replace(step, lhs=lhs, rhs=_subs(sp.sympify(step.rhs), inst))
+
+    def instance_sizes(self, steps: Sequence[int | str] | None = None) -> str:
+        """The sizes at which the general forms of these steps were proved (``"n = 3, d = 2"``).
+
+        Empty when the steps use no general form (they are proved in general).
+        """
+        idx = range(len(self.steps)) if steps is None else [self.index(k) for k in steps]
+        sizes: dict[Any, int] = {}
+        for i in idx:
+            step = self.steps[i]
+            sides = [e for e in (step.lhs, step.rhs) if e is not None]
+            used = set().union(*(sp.sympify(e).free_symbols for e in sides))
+            for symbol, general in self.generals.items():
+                if symbol in used:
+                    sizes.update(general.sizes)
+        return ", ".join(f"{sp.latex(k)} = {v}" for k, v in sorted(sizes.items(), key=str))
 
     def step_latex(self, key: int | str, *, annotate: bool | str = False) -> str:
         r"""One step as LaTeX (``lhs = rhs``, no alignment characters, no ``$$``).
@@ -497,6 +541,7 @@ class Derivation:
         steps: Sequence[int | str] | int | str | None = None,
         *,
         annotate: bool | str | None = None,
+        form: str = "general",
     ) -> LatexMath:
         r"""A display object (``text/latex``) for myst-nb ``glue`` / Jupyter.
 
@@ -516,15 +561,18 @@ class Derivation:
         False
         """
         if isinstance(steps, int | str):
+            if form == "instance":
+                return LatexMath(self.latex(steps=[steps], annotate=annotate or False, form=form))
             return LatexMath(self.step_latex(steps, annotate=annotate or False))
-        return LatexMath(self.latex(steps=steps, annotate=True if annotate is None else annotate))
+        annotate = True if annotate is None else annotate
+        return LatexMath(self.latex(steps=steps, annotate=annotate, form=form))
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex()}$$"
 
 
 def _latex(expr: Expr) -> str:
-    return sp.latex(expr, mat_delim="(", mat_str="matrix", order="rev-lex")
+    return textbook_latex(expr)
 
 
 def _label_latex(label: str) -> str:

@@ -39,7 +39,7 @@ def _math_ch01_eq_gradient() -> object:
     """The glued equation ch01_eq_gradient (compared through its repr, the LaTeX)."""
     from lrbook import symbolic as S
 
-    return S.linear_regression_derivation().math()
+    return S.linear_regression_derivation().math([4, "grad"])
 
 
 CHECKS = {

@@ -28,7 +28,7 @@ def _gradient_math() -> object:
 
 CHECKS = {
     "eq-vec-bce-gradient": _gradient_math,  # compared through repr (its LaTeX)
-    "vec-m": lambda: 20_000,
+    "vec-n": lambda: 20_000,
     "vec-d": lambda: 20,
     "vec-loss-loop": _loss,
 }

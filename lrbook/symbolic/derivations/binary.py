@@ -10,6 +10,7 @@ import sympy as sp
 from lrbook.symbolic.core import Derivation, chain, claim
 from lrbook.symbolic.derivations._symbols import U, bce_of, grad, syms, y, z
 from lrbook.symbolic.functions import Expr, Tex, log1p, log_sigmoid, sigmoid, softplus
+from lrbook.symbolic.general import Apply, General, product, size_symbols, terms
 
 __all__ = ["bce_derivation", "bernoulli_nll_derivation", "convexity_derivation"]
 
@@ -51,38 +52,41 @@ def bernoulli_nll_derivation() -> Derivation:
         Py: sp.Piecewise((yhat, sp.Eq(y, 1)), (1 - yhat, True)),
         nll1: -sp.log(bernoulli),
     }
-    n = 3
-    yh = [Tex(rf"\hat{{y}}_{{{i + 1}}}") for i in range(n)]
-    ys = syms("y_{}", n)
-    defs.update({yh[i]: sigmoid(zi) for i, zi in enumerate(syms("z_{}", n))})
-    per_example = [yh[i] ** ys[i] * (1 - yh[i]) ** (1 - ys[i]) for i in range(n)]
+    # the likelihood of n independent samples, proved at n = 3
+    n, N = size_symbols("n")[0], 3
+    i = sp.Symbol("i", integer=True)
+    yh_i, y_i = sp.IndexedBase(r"\hat{y}"), sp.IndexedBase("y")
+    yh = [Tex(rf"\hat{{y}}_{{{k + 1}}}") for k in range(N)]
+    ys = syms("y_{}", N)
+    defs.update({yh[k]: sigmoid(zk) for k, zk in enumerate(syms("z_{}", N))})
+    at: dict[str, Any] = {"sizes": {n: N}, "arrays": {yh_i: yh, y_i: ys}}
     lik = Tex(r"P(\mathbf{y} \mid X)")
-    lik_prod = Tex(r"\prod_{i=1}^{n} \hat{y}_i^{\,y_i} \left(1 - \hat{y}_i\right)^{1 - y_i}")
+    lik_prod = General(
+        sp.Product(product(yh_i[i] ** y_i[i], (1 - yh_i[i]) ** (1 - y_i[i])), (i, 1, n)), **at
+    )
     # the log-likelihood, as a log of the product and as a sum of logs: negated, then averaged
     log_lik = r"\log P(\mathbf{y} \mid X)"
-    log_lik_sum = (
-        r"\sum_{i=1}^{n} \left(y_i \log \hat{y}_i + (1 - y_i) \log\left(1 - \hat{y}_i\right)\right)"
+    log_terms = sp.Sum(
+        terms(y_i[i] * sp.log(yh_i[i]), (1 - y_i[i]) * sp.log(1 - yh_i[i])), (i, 1, n)
     )
-    nll, nll_sum = Tex("-" + log_lik), Tex("-" + log_lik_sum)
-    mean, mean_sum = Tex(r"-\tfrac{1}{n}" + log_lik), Tex(r"-\tfrac{1}{n}" + log_lik_sum)
-    product = sp.Mul(*per_example)
-    log_lik_value = sp.Add(
-        *[ys[i] * sp.log(yh[i]) + (1 - ys[i]) * sp.log(1 - yh[i]) for i in range(n)]
-    )
+    nll, mean = Tex("-" + log_lik), Tex(r"-\tfrac{1}{n}" + log_lik)
+    nll_sum = General(-log_terms, **at)
+    mean_sum = General(-product(1 / n, log_terms), **at)
+    product_value = lik_prod.instance()
     defs.update(
         {
             # independent examples: the joint probability is the product of the P(y_i | x_i)
             lik: sp.Mul(
-                *[sp.Piecewise((yh[i], sp.Eq(ys[i], 1)), (1 - yh[i], True)) for i in range(n)]
+                *[sp.Piecewise((yh[k], sp.Eq(ys[k], 1)), (1 - yh[k], True)) for k in range(N)]
             ),
-            lik_prod: product,
-            nll: -sp.log(product),
-            nll_sum: -log_lik_value,
-            mean: -sp.log(product) / n,
-            mean_sum: -log_lik_value / n,
+            lik_prod.symbol: lik_prod,
+            nll: -sp.log(product_value),
+            nll_sum.symbol: nll_sum,
+            mean: -sp.log(product_value) / N,
+            mean_sum.symbol: mean_sum,
         }
     )
-    labels = tuple({ys[i]: (mask >> i) & 1 for i in range(n)} for mask in range(2**n))
+    labels = tuple({ys[k]: (mask >> k) & 1 for k in range(N)} for mask in range(2**N))
     steps = [
         claim(r"the model: label 1 with probability $\hat{y}$", P1, yhat),
         claim("label 0 with the rest", P0, 1 - yhat),
@@ -100,17 +104,17 @@ def bernoulli_nll_derivation() -> Derivation:
             tag="nll_one",
         ),
         claim(
-            r"independent examples: a product over $\mathbf{y} = (y_1, \dots, y_n)$, $n = 3$",
+            r"independent samples: a product over $\mathbf{y} = (y_1, \dots, y_n)$",
             lik,
-            lik_prod,
+            lik_prod.symbol,
             given=labels,
             tag="likelihood",
         ),
-        claim("the log of a product is the sum of the logs", nll, nll_sum, tag="nll_sum"),
+        claim("the log of a product is the sum of the logs", nll, nll_sum.symbol, tag="nll_sum"),
         claim(
             "divide by $n$: the mean binary cross-entropy",
             mean,
-            mean_sum,
+            mean_sum.symbol,
             tag="bce_mean",
         ),
     ]
@@ -175,35 +179,68 @@ def bce_derivation() -> Derivation:
     ys = sp.ImmutableMatrix(syms("y_{}", n))
     w = sp.ImmutableMatrix([w1, w2])
     zv = X * w + b * sp.ones(n, 1)
-    s = zv.applyfunc(sigmoid)
     loss_sum = sp.Add(*[bce_of(sigmoid(zv[i]), ys[i]) for i in range(n)])
     loss_mean = loss_sum / n
     ones = sp.ones(n, 1)
     X1 = sp.ImmutableMatrix.hstack(ones, X)
     theta = [b, w1, w2]
-    g_mean, g_sum = Tex(r"\nabla_{\mathbf{w}} \bar{L}"), Tex(r"\nabla_{\mathbf{w}} L_{\Sigma}")
-    index_mean = Tex(r"\frac{1}{n}\sum_{i=1}^{n} \left(\sigma(z_i) - y_i\right) \mathbf{x}_i")
+    dJ_dwj = Tex(r"\frac{\partial J}{\partial w_j}")  # entry j, for every j
+    g_mean, g_sum = Tex(r"\nabla_{\mathbf{w}} J"), Tex(r"\nabla_{\mathbf{w}} J_{\Sigma}")
+    db_mean = Tex(r"\frac{\partial J}{\partial b}")
+    g_theta = Tex(r"\nabla_{\boldsymbol{\theta}} J")
+    # the same quantities in general symbols (n samples, d features), proved at n = 3, d = 2
+    n_, d_ = size_symbols("n d")
+    i, j = sp.symbols("i j", integer=True)
+    x_ij, y_i, z_i = sp.IndexedBase("x"), sp.IndexedBase("y"), sp.IndexedBase("z")
+    Xg = sp.MatrixSymbol("X", n_, d_)
+    X1g = sp.MatrixSymbol("X_1", n_, d_ + 1)
+    wg = sp.MatrixSymbol(r"\mathbf{w}", d_, 1)
+    yg = sp.MatrixSymbol(r"\mathbf{y}", n_, 1)
+    thetag = sp.MatrixSymbol(r"\boldsymbol{\theta}", d_ + 1, 1)
+    onesg = sp.MatrixSymbol(r"\mathbf{1}", n_, 1)
+    at: dict[str, Any] = {
+        "sizes": {n_: n, d_: 2},
+        "arrays": {
+            x_ij: X,
+            y_i: list(ys),
+            z_i: list(zv),
+            Xg: X,
+            X1g: X1,
+            wg: w,
+            yg: ys,
+            onesg: ones,
+            thetag: sp.ImmutableMatrix(theta),
+        },
+    }
     # the residuals sigma(z) - y, shown (and computed) once for every vectorised gradient
-    residuals = r"\left(\sigma(X\mathbf{w} + b\mathbf{1}) - \mathbf{y}\right)"
-    vec_mean, vec_sum = Tex(r"\frac{1}{n} X^\top" + residuals), Tex(r"X^\top" + residuals)
-    db_mean = Tex(r"\frac{\partial \bar{L}}{\partial b}")
-    vec_b = Tex(r"\frac{1}{n}\mathbf{1}^\top" + residuals)
-    r = s - ys
-    g_theta = Tex(r"\nabla_{\boldsymbol{\theta}} \bar{L}")
-    vec_theta = Tex(r"\frac{1}{n} X_1^\top\left(\sigma(X_1\boldsymbol{\theta}) - \mathbf{y}\right)")
+    residuals = sp.MatAdd(
+        Apply(sigmoid, sp.MatAdd(Xg * wg, b * onesg, evaluate=False)), -yg, evaluate=False
+    )
+    index_mean = General(
+        product(1 / n_, sp.Sum(product(terms(sigmoid(z_i[i]), -y_i[i]), x_ij[i, j]), (i, 1, n_))),
+        **at,
+        entry=(j, d_),
+    )
+    vec_mean = General(sp.MatMul(1 / n_, Xg.T, residuals, evaluate=False), **at)
+    vec_sum = General(sp.MatMul(Xg.T, residuals, evaluate=False), **at)
+    vec_b = General(sp.MatMul(1 / n_, onesg.T, residuals, evaluate=False), **at)
+    xg = sp.MatrixSymbol(r"\mathbf{x}", d_, 1)
+    one_sample = General(
+        sp.MatMul(terms(sigmoid(z), -y), xg, evaluate=False),
+        sizes={d_: 2},
+        arrays={xg: sp.ImmutableMatrix([x1, x2])},
+    )
+    defs[one_sample.symbol] = one_sample
+    residuals_1 = sp.MatAdd(Apply(sigmoid, X1g * thetag), -yg, evaluate=False)
+    vec_theta = General(sp.MatMul(1 / n_, X1g.T, residuals_1, evaluate=False), **at)
     defs.update(
         {
             g_mean: grad(loss_mean, [w1, w2]),
+            dJ_dwj: grad(loss_mean, [w1, w2]),
             g_sum: grad(loss_sum, [w1, w2]),
-            index_mean: sp.ImmutableMatrix(
-                [sp.Add(*[(s[i] - ys[i]) * X[i, j] for i in range(n)]) / n for j in range(2)]
-            ),
-            vec_mean: X.T * r / n,
-            vec_sum: X.T * r,
             db_mean: sp.Derivative(loss_mean, b),
-            vec_b: (ones.T * r)[0, 0] / n,
             g_theta: grad(loss_mean, theta),
-            vec_theta: X1.T * r / n,
+            **{g.symbol: g for g in (index_mean, vec_mean, vec_sum, vec_b, vec_theta)},
         }
     )
     steps = [
@@ -247,20 +284,20 @@ def bce_derivation() -> Derivation:
         claim(
             r"one sample, $z = b + \mathbf{w}^\top\mathbf{x}$",
             grad1,
-            sp.ImmutableMatrix([(sigmoid(z) - y) * x1, (sigmoid(z) - y) * x2]),
+            one_sample.symbol,
             given={z: zlin},
             tag="grad_one_sample",
         ),
         claim("intercept, one sample", dL_db, sigmoid(z) - y, given={z: zlin}),
-        claim("mean over $n$ samples (here $n = 3$)", g_mean, index_mean),
-        chain("as matrix products", vec_mean, tag="grad_mean"),
-        claim("sum reduction", g_sum, vec_sum, tag="grad_sum"),
-        claim("intercept, mean reduction", db_mean, vec_b, tag="grad_intercept"),
+        claim(r"mean over the $n$ samples, entry $j$", dJ_dwj, index_mean.symbol),
+        claim(r"all $d$ entries as matrix products", g_mean, vec_mean.symbol, tag="grad_mean"),
+        claim("sum reduction", g_sum, vec_sum.symbol, tag="grad_sum"),
+        claim("intercept, mean reduction", db_mean, vec_b.symbol, tag="grad_intercept"),
         claim(
             r"intercept as a column of ones, $X_1 = [\mathbf{1}\ X]$, "
             r"$\boldsymbol{\theta} = (b, \mathbf{w})$",
             g_theta,
-            vec_theta,
+            vec_theta.symbol,
             tag="grad_ones_column",
         ),
         claim(

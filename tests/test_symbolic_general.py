@@ -1,0 +1,82 @@
+"""General forms (issue 12): displayed in general symbols, proved at their instance."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+sp = pytest.importorskip("sympy")
+
+from lrbook.symbolic import bce_derivation, bernoulli_nll_derivation  # noqa: E402
+from lrbook.symbolic.core import Derivation, DerivationError, claim  # noqa: E402
+from lrbook.symbolic.functions import sigmoid  # noqa: E402
+from lrbook.symbolic.general import (  # noqa: E402
+    Apply,
+    General,
+    general_latex,
+    instantiate,
+    size_symbols,
+    terms,
+)
+
+n, d = size_symbols("n d")
+i = sp.Symbol("i", integer=True)
+INSTANCE_SIZE = re.compile(r"\b[ndK]\s*=\s*\d|\bhere\b")
+
+
+def test_general_form_prints_in_the_order_written() -> None:
+    y = sp.IndexedBase("y")
+    assert general_latex(terms(1, -y[i])) == "1 - y_{i}"
+    assert general_latex(sp.MatrixSymbol("X", n, d).T) == r"X^\top"
+
+
+def test_instantiate_expands_sums_and_matrix_products() -> None:
+    x = sp.IndexedBase("x")
+    x1, x2, x3 = sp.symbols("x1 x2 x3")
+    assert instantiate(sp.Sum(x[i], (i, 1, n)), {n: 3}, {x: [x1, x2, x3]}) == x1 + x2 + x3
+    z = sp.MatrixSymbol("z", n, 1)
+    out = instantiate(Apply(sigmoid, z), {n: 2}, {z: sp.Matrix([x1, x2])})
+    assert out == sp.ImmutableMatrix([sigmoid(x1), sigmoid(x2)])
+
+
+def test_a_wrong_general_form_fails_the_proof() -> None:
+    y = sp.IndexedBase("y")
+    ys = sp.symbols("y1:4")
+    total = sp.Symbol("T")
+    right = General(sp.Sum(y[i], (i, 1, n)), {n: 3}, {y: list(ys)})
+    wrong = General(sp.Sum(y[i], (i, 1, n - 1)), {n: 3}, {y: list(ys)})
+    for general, holds in ((right, True), (wrong, False)):
+        d = Derivation(
+            "demo",
+            "demo",
+            [claim("sum", total, general.symbol)],
+            defs={total: sum(ys), general.symbol: general},
+        )
+        if holds:
+            assert d.verify()
+        else:
+            with pytest.raises(DerivationError, match="step 0"):
+                d.verify()
+
+
+@pytest.mark.parametrize(
+    ("derivation", "steps"),
+    [
+        (bernoulli_nll_derivation, ["likelihood", "nll_sum", "bce_mean"]),
+        (bce_derivation, ["grad_mean", "grad_sum", "grad_intercept", "grad_ones_column"]),
+    ],
+)
+def test_general_display_shows_no_instance_and_agrees_with_it(derivation, steps) -> None:
+    d = derivation()
+    general = d.latex(steps=steps)
+    instance = d.latex(steps=steps, form="instance")
+    assert not INSTANCE_SIZE.search(general), general
+    assert r"\sum" in general or r"\prod" in general or r"^\top" in general
+    assert general != instance
+    assert d.instance_sizes(steps)  # where the proof was done, for the dropdown
+    # each general quantity, instantiated, is what the proofs used
+    for symbol, form in d.generals.items():
+        assert sp.simplify(sp.sympify(form.instance() - d.defs[symbol])) == 0 or (
+            form.instance() == d.defs[symbol]
+        )
