@@ -171,8 +171,7 @@ def newton_derivation() -> Derivation:
             block_cases.append({block: direct, block_v: sp.ImmutableMatrix(kernel), **rows_one_hot})
     steps = [
         claim(
-            r"Hessian of the logistic loss $\ell = \sum_i L_i$, "
-            r"$S = \operatorname{diag}(\sigma(z_i)(1 - \sigma(z_i)))$",
+            r"Hessian of the logistic loss, $S = \operatorname{diag}(s_i)$",
             H,
             XSX.symbol,
             tag="hessian",
