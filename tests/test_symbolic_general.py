@@ -173,3 +173,48 @@ def test_activation_display_that_is_wrong_fails_the_proof() -> None:
     d = Derivation("wrong", "wrong display", [claim("definition", sigmoid(z), wrong)], defs=defs)
     with pytest.raises(DerivationError, match="step 0"):
         d.verify()
+
+
+# -- Newton's method and the Fisher information (chapters 11 and 12) ------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [
+        ("newton", ["hessian", 1, 2, "psd"]),
+        ("fisher_information", ["hessian", "fisher_information", "psd"]),
+    ],
+)
+def test_hessian_displays_are_general_and_agree_with_their_instance(name, steps) -> None:
+    from lrbook.symbolic import fisher_information_derivation, newton_derivation
+
+    d = {"newton": newton_derivation, "fisher_information": fisher_information_derivation}[name]()
+    general = d.latex(steps=steps)
+    assert not INSTANCE_SIZE.search(general), general
+    assert r"X^\top S X" in general
+    assert r"\sum_{i=1}^{n}" in general
+    assert r"\sum_{j=1}^{d}" in general
+    assert general != d.latex(steps=steps, form="instance")
+    assert d.instance_sizes(steps) == "d = 2, n = 3"
+    for symbol, form in d.generals.items():  # what the proofs used is the instance
+        assert d.defs[symbol] == form.instance()
+
+
+def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
+    from lrbook.symbolic import newton_derivation
+
+    d = newton_derivation()
+    quad = d.step("quadratic form")
+    (form,) = [g for s, g in d.generals.items() if s == quad.rhs]
+    # forgetting the square of x_i^T v: the displayed sum is no longer the quadratic form
+    summand, limits = form.expr.args[0], form.expr.args[1:]
+    weight, square = summand.args
+    wrong = General(sp.Sum(weight * square.base, *limits), form.sizes, form.arrays)
+    bad = Derivation(
+        "bad",
+        "bad",
+        [claim("quadratic form", quad.lhs, wrong.symbol)],
+        defs={**d.defs, wrong.symbol: wrong},
+    )
+    with pytest.raises(DerivationError, match="quadratic form"):
+        bad.verify()

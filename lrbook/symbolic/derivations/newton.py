@@ -28,6 +28,7 @@ from lrbook.symbolic.functions import (
     sigmoid,
     softmax,
 )
+from lrbook.symbolic.general import General, product, size_symbols, terms
 
 __all__ = ["fisher_information_derivation", "newton_derivation"]
 
@@ -65,28 +66,52 @@ def _inverse(m: Any) -> Any:
     return sp.ImmutableMatrix(m.adjugate(method="berkowitz") / m.det(method="berkowitz"))
 
 
+def _general_sizes(sample: dict[str, Any]) -> tuple[Any, Any, dict[Any, int]]:
+    """The size symbols n, d and their values in ``sample`` (for :class:`General`)."""
+    n_, d_ = size_symbols("n d")
+    X = sample["X"]
+    return n_, d_, {n_: X.rows, d_: X.cols}
+
+
+def _hessian_general(sample: dict[str, Any]) -> General:
+    r""":math:`X^\top S X` in general symbols (X is n x d, S the n x n diagonal of the s_i)."""
+    n_, d_, sizes = _general_sizes(sample)
+    Xg, Sg = sp.MatrixSymbol("X", n_, d_), sp.MatrixSymbol("S", n_, n_)
+    arrays = {Xg: sample["X"], Sg: sp.diag(*sample["s"])}
+    return General(sp.MatMul(Xg.T, Sg, Xg, evaluate=False), sizes, arrays)
+
+
 def _psd_steps(
     sample: dict[str, Any], quad: Any, quad_value: Expr, *, weights_label: str, psd_label: str
-) -> tuple[list[Step], dict[Any, Expr]]:
-    """Steps "quadratic form = sum_i s_i (x_i^T v)^2", "s_i >= 0", "so the form is >= 0" (tag psd).
+) -> tuple[list[Step], dict[Any, Any]]:
+    r"""Steps "quadratic form = sum_i s_i (sum_j x_ij v_j)^2", "s_i >= 0", "so it is >= 0".
 
     ``quad`` displays ``v^T M v`` for the matrix ``M`` at hand and ``quad_value`` defines it.
+    The sum is a :class:`General` (any n and d, proved at the sample's sizes); the last step
+    (tag ``psd``) proves the same displayed sum non-negative with every :math:`s_i` replaced
+    by a non-negative symbol, which is what "every weight is >= 0" licenses.
     """
-    s, Xv = sample["s"], sample["Xv"]
-    n = len(s)
-    shown = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^2")
-    # the same sum over nonnegative s_i: a distinct symbol that prints the same (^{2})
-    nonneg = Tex(r"\sum_{i=1}^{n} s_i \left(\mathbf{x}_i^\top \mathbf{v}\right)^{2}")
-    s_nonneg = [sp.Symbol(f"s_{i + 1}", nonnegative=True) for i in range(n)]
-    defs: dict[Any, Expr] = {
-        quad: quad_value,
-        shown: sp.Add(*[s[i] * Xv[i] ** 2 for i in range(n)]),
-        nonneg: sp.Add(*[s_nonneg[i] * Xv[i] ** 2 for i in range(n)]),
-    }
+    n_, d_, sizes = _general_sizes(sample)
+    i, j = sp.symbols("i j", integer=True)
+    x, v, s_ = sp.IndexedBase("x"), sp.IndexedBase("v"), sp.IndexedBase("s")
+    inner = sp.Sum(product(x[i, j], v[j]), (j, 1, d_))  # x_i^T v
+    expr = sp.Sum(product(s_[i], inner**2), (i, 1, n_))
+    arrays = {x: sample["X"], v: list(sample["v"])}
+    shown = General(expr, sizes, {**arrays, s_: list(sample["s"])})
+    s_nonneg = [sp.Symbol(f"s_{k + 1}", nonnegative=True) for k in range(len(sample["s"]))]
+    nonneg = General(expr, sizes, {**arrays, s_: s_nonneg})
+    defs: dict[Any, Any] = {quad: quad_value, shown.symbol: shown}
     steps = [
-        claim("quadratic form", quad, shown),
-        claim(weights_label, sigmoid(z) * (1 - sigmoid(z)), 0, rel=">="),
-        claim(psd_label, nonneg, 0, rel=">=", tag="psd"),
+        claim("quadratic form", quad, shown.symbol),
+        claim(weights_label, product(sigmoid(z), terms(1, -sigmoid(z))), 0, rel=">="),
+        claim(
+            psd_label,
+            shown.symbol,
+            0,
+            rel=">=",
+            given={shown.symbol: nonneg.instance()},
+            tag="psd",
+        ),
     ]
     return steps, defs
 
@@ -104,19 +129,19 @@ def newton_derivation() -> Derivation:
     """
     n, d = 3, 2
     sample = _logistic_sample(n, d)
-    X, w, v, s, loss = (sample[k] for k in ("X", "w", "v", "s", "loss"))
-    H = Tex(r"\nabla^2 L")
-    XSX = Tex(r"X^\top S X")
+    w, v, loss = (sample[k] for k in ("w", "v", "loss"))
+    H = Tex(r"\nabla^2 \ell(\mathbf{w})")
+    XSX = _hessian_general(sample)
     psd_steps, defs = _psd_steps(
         sample,
-        Tex(r"\mathbf{v}^\top \nabla^2 L\, \mathbf{v}"),
+        Tex(r"\mathbf{v}^\top \nabla^2 \ell(\mathbf{w})\, \mathbf{v}"),
         sp.Add(
             *[v[j] * sp.Derivative(loss, w[j], w[k]) * v[k] for j in range(d) for k in range(d)]
         ),
         weights_label=r"Hessian weights are never negative",
-        psd_label=r"every $s_i \geq 0$, so $\nabla^2 L$ is positive semidefinite",
+        psd_label=r"every $s_i \geq 0$, so $\nabla^2 \ell$ is positive semidefinite",
     )
-    defs.update({H: _hessian(loss, w), XSX: X.T * sp.diag(*s) * X})
+    defs.update({H: _hessian(loss, w), XSX.symbol: XSX})
     # softmax: n = 2 samples, d = 2 features, K = 3 classes, no intercept
     ns, K = 2, 3
     Xs = syms("x_{{{}{}}}", ns, d)
@@ -146,9 +171,9 @@ def newton_derivation() -> Derivation:
             block_cases.append({block: direct, block_v: sp.ImmutableMatrix(kernel), **rows_one_hot})
     steps = [
         claim(
-            r"Hessian of the logistic loss, $S = \operatorname{diag}(\sigma(z_i)(1 - \sigma(z_i)))$",
+            r"Hessian of the logistic loss, $S = \operatorname{diag}(s_i)$",
             H,
-            XSX,
+            XSX.symbol,
             tag="hessian",
         ),
         *psd_steps,
@@ -192,7 +217,7 @@ def fisher_information_derivation() -> Derivation:
     sample = _logistic_sample(n, d)
     X, w, v, ys, zv, s, loss = (sample[k] for k in ("X", "w", "v", "y", "z", "s", "loss"))
     H = Tex(r"\nabla^2 \ell(\mathbf{w})")
-    XSX = Tex(r"X^\top S X")
+    XSX = _hessian_general(sample)
     hess = _hessian(loss, w)
     score = sp.ImmutableMatrix([sp.Derivative(loss, wj) for wj in w])
     # the expectation over the labels: every pattern y in {0, 1}^n with its model probability
@@ -228,7 +253,7 @@ def fisher_information_derivation() -> Derivation:
     )
     defs: dict[Any, Expr] = {
         H: hess,
-        XSX: X.T * sp.diag(*s) * X,
+        XSX.symbol: XSX,
         zero_matrix: sp.zeros(d, d),
         zero_vector: sp.zeros(d, 1),
         e_score: expectation(score),
@@ -244,7 +269,7 @@ def fisher_information_derivation() -> Derivation:
             r"Hessian of the negative log-likelihood $\ell(\mathbf{w}) = \sum_i L_i$, "
             r"$S = \operatorname{diag}(\sigma(z_i)(1 - \sigma(z_i)))$",
             H,
-            XSX,
+            XSX.symbol,
             tag="hessian",
         ),
         claim(
@@ -263,7 +288,7 @@ def fisher_information_derivation() -> Derivation:
         claim(
             r"information equality: the score's covariance is the Hessian",
             e_outer,
-            XSX,
+            XSX.symbol,
             tag="score_covariance",
         ),
         claim(
@@ -274,7 +299,7 @@ def fisher_information_derivation() -> Derivation:
             tag="fisher",
         ),
         chain(r"the Hessian does not involve $\mathbf{y}$: observed information", H),
-        chain("as matrix products", XSX, tag="fisher_information"),
+        chain("as matrix products", XSX.symbol, tag="fisher_information"),
         *psd_steps,
         claim(
             r"covariance of the maximum-likelihood estimate: the inverse information",
