@@ -26,9 +26,26 @@ def _gradient_math() -> object:
     return symbolic.bce_derivation().math([11, 12, 13, "grad_mean"])
 
 
+def _scalar_sigmoid_max_ulp() -> float:
+    """Exercise 6.3: the scalar stable sigmoid against lrbook.sigmoid, in ulp."""
+    import math
+
+    import lrbook
+
+    def scalar_sigmoid(t: float) -> float:
+        e = math.exp(-abs(t))
+        return (1.0 if t >= 0 else e) / (1.0 + e)
+
+    ts = [-800.0, -40.0, -1.0, 0.0, 1.0, 40.0, 800.0]
+    ours = np.array([scalar_sigmoid(t) for t in ts])
+    reference = lrbook.sigmoid(np.array(ts))
+    return float((np.abs(ours - reference) / np.spacing(reference)).max())
+
+
 CHECKS = {
     "eq-vec-bce-gradient": _gradient_math,  # compared through repr (its LaTeX)
     "vec-n": lambda: 20_000,
     "vec-d": lambda: 20,
     "vec-loss-loop": _loss,
+    "vec-ex3-max-ulp": _scalar_sigmoid_max_ulp,
 }
