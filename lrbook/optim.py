@@ -758,7 +758,7 @@ def newton(
         (:mod:`lrbook` on Dask arrays). The Hessian at a rejected trial point is
         then computed and discarded.
         ``hess(x)`` may also return a ``HessianOperator`` of
-        :mod:`lrbook._newton_step` (Hessian-vector products, as lrbook's
+        ``lrbook._newton_step`` (Hessian-vector products, as lrbook's
         softmax regression on many rows does): the step is then solved by
         preconditioned conjugate gradients (Newton-CG) to a relative residual
         ``min(0.5, sqrt(||g||))`` (or to ``tol / 2``); the stopping rule is the same.
