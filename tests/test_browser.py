@@ -191,7 +191,9 @@ OPEN_SOLUTIONS = """async () => {
 
 # Horizontal overflow of code, outputs, tables and display maths, and overlap of equation
 # numbers with their equations. ``strict`` (desktop width): nothing may be wider than the
-# text column, not even inside a box that scrolls. Otherwise (phone width): wide content
+# text column, not even inside a box that scrolls - except the explicit instance a
+# derivation was proved on, inside a "How this was verified" dropdown (class
+# lrbook-instance): machine-sized by nature, it scrolls in its box. Otherwise (phone width): wide content
 # must scroll inside its own box, which itself fits the column, and nothing may overlap.
 LAYOUT_PROBLEMS = r"""(strict) => {
   const problems = [];
@@ -238,7 +240,8 @@ LAYOUT_PROBLEMS = r"""(strict) => {
       if (b.right > column.right + slack || b.left < column.left - slack) {
         problem = `its scroll box (${Math.round(b.width)} px) is wider than the column ` +
                   `(${Math.round(column.width)} px)`;
-      } else if (strict && box.scrollWidth > box.clientWidth + slack) {
+      } else if (strict && box.scrollWidth > box.clientWidth + slack &&
+                 !el.closest('.lrbook-instance')) {
         problem = `wider than its column: ${box.scrollWidth} px of content in a ` +
                   `${box.clientWidth} px box (scrolls sideways at desktop width)`;
       }

@@ -266,8 +266,8 @@ def fisher_information_derivation() -> Derivation:
     }
     steps = [
         claim(
-            r"Hessian of the negative log-likelihood $\ell(\mathbf{w}) = \sum_i L_i$, "
-            r"$S = \operatorname{diag}(\sigma(z_i)(1 - \sigma(z_i)))$",
+            r"Hessian of $\ell = \sum_i L_i$, "
+            r"$S = \operatorname{diag}(\hat{y}_i (1 - \hat{y}_i))$",
             H,
             XSX.symbol,
             tag="hessian",
