@@ -403,6 +403,30 @@ def solutions_to_chapter_end(document: Any) -> int:
     return moved
 
 
+def instances_left_online(document: Any) -> int:
+    """PDF: the explicit instances of "How this was verified" boxes stay in the HTML.
+
+    An instance is machine-sized (pages of nested sigmoids, wider than a printed page); in
+    the PDF its box keeps the sentence naming the sizes SymPy proved at, and the written-out
+    instance is replaced by a note. Returns the number of boxes changed.
+    """
+    from docutils import nodes
+
+    changed = 0
+    for box in list(document.findall(nodes.Element)):
+        if "lrbook-instance" not in box.get("classes", []):
+            continue
+        blocks = list(box.findall(nodes.math_block))
+        for i, block in enumerate(blocks):
+            if i == 0:
+                note = "(written out in the HTML edition of this book)"
+                block.replace_self(nodes.paragraph(text=note))
+            else:
+                block.parent.remove(block)
+        changed += bool(blocks)
+    return changed
+
+
 def _solutions_transform() -> type:
     from sphinx.transforms.post_transforms import SphinxPostTransform
 
@@ -413,6 +437,7 @@ def _solutions_transform() -> type:
         builders = ("latex",)
 
         def run(self, **kwargs: Any) -> None:
+            instances_left_online(self.document)
             solutions_to_chapter_end(self.document)
 
     return SolutionsToChapterEnd
