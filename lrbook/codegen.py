@@ -286,6 +286,18 @@ def _steps_phrase(kernel: Kernel) -> str:
     return f"step {kernel.tags[0]!r}"
 
 
+def _free_names(functions: list[str], kernels: list[Any]) -> list[str]:
+    """Names the printed functions read but neither define nor take as arguments (sorted)."""
+    used: set[str] = set()
+    local: set[str] = set()
+    for src in functions:
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Name):
+                (used if isinstance(node.ctx, ast.Load) else local).add(node.id)
+    arg_names = {str(s) for k in kernels for s in k.args}
+    return sorted(used - arg_names - local)
+
+
 def generate(kernels: Sequence[Kernel] | None = None) -> str:
     """Source of the whole generated module (deterministic).
 
@@ -300,14 +312,7 @@ def generate(kernels: Sequence[Kernel] | None = None) -> str:
     """
     kernels = list(KERNELS.values()) if kernels is None else list(kernels)
     functions = [kernel_function(k) for k in kernels]
-    used: set[str] = set()
-    local: set[str] = set()
-    for src in functions:
-        for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.Name):
-                (used if isinstance(node.ctx, ast.Load) else local).add(node.id)
-    arg_names = {str(s) for k in kernels for s in k.args}
-    names = sorted(used - arg_names - local)
+    names = _free_names(functions, kernels)
     prims = [n for n in names if n in PRIMITIVES]
     others = [n for n in names if n not in PRIMITIVES]
     for n in others:
@@ -376,14 +381,7 @@ def generate_scalar(kernels: Sequence[Kernel] | None = None) -> str:
     """
     kernels = scalar_kernels(kernels)
     functions = [_scalar_function(k) for k in kernels]
-    used: set[str] = set()
-    local: set[str] = set()
-    for src in functions:
-        for node in ast.walk(ast.parse(src)):
-            if isinstance(node, ast.Name):
-                (used if isinstance(node.ctx, ast.Load) else local).add(node.id)
-    arg_names = {str(s) for k in kernels for s in k.args}
-    names = sorted(used - arg_names - local - {"njit", "abs"})
+    names = sorted(set(_free_names(functions, kernels)) - {"njit", "abs"})
     prims = [n for n in names if n in SCALAR_PRIMITIVES]
     others = [n for n in names if n not in SCALAR_PRIMITIVES]
     for n in others:
