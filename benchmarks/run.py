@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -163,6 +164,20 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+@contextlib.contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    """Set an environment variable for the duration of a block."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = old
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     _drop_openblas_overrides(args.keep_openblas_env)
@@ -219,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                         from threadpoolctl import threadpool_limits
 
                         stack.enter_context(threadpool_limits(limits=mode))
+                        # lrbook's own blocked passes (lrbook._blocks) obey the same limit
+                        stack.enter_context(_env("LRBOOK_NUM_THREADS", str(mode)))
                     got = runner(cfg)
             except Exception as exc:  # a broken benchmark is reported, and fails the run
                 errors += 1

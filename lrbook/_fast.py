@@ -25,7 +25,7 @@ from lrbook._fast_kernels import bce_dz
 if TYPE_CHECKING:
     from lrbook._sgd import EpochResult, LinearEpochs
 
-__all__ = ["binary_epoch", "logits"]
+__all__ = ["binary_epoch"]
 
 
 @njit(cache=True)
@@ -88,25 +88,6 @@ def _binary_epoch(
             g[j] = gj
             w[j] -= step * gj
     return g
-
-
-@njit(cache=True)
-def _logits(X, w, fi, z):  # pragma: no cover - compiled
-    """``z = b + X W`` row by row, in one thread (no BLAS thread pool)."""
-    n, d = X.shape
-    b0 = w[0] if fi else 0.0
-    for i in range(n):
-        acc = b0
-        for j in range(d):
-            acc += X[i, j] * w[fi + j]
-        z[i] = acc
-
-
-def logits(X: NDArray[Any], w: NDArray[np.float64], fi: int) -> NDArray[np.float64]:
-    """The logits of every row of ``X`` (compiled, one thread)."""
-    z = np.empty(X.shape[0], dtype=np.float64)
-    _logits(X, np.asarray(w, dtype=np.float64), fi, z)
-    return z
 
 
 def binary_epoch(

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lrbook import kernels as K
+from lrbook._blocks import map_blocks
 from lrbook._newton_step import HessianOperator
 from lrbook._primitives import log_sigmoid, log_softmax, sigmoid, softmax
 from lrbook._validation import check_finite, weights_mean_one
@@ -281,14 +282,18 @@ class LinearObjective:
     # -- full batch ---------------------------------------------------------------------
     def fun(self, params: FloatArray) -> tuple[float, FloatArray]:
         """Full-batch loss and gradient, rows in blocks of :attr:`step`."""
-        X, T, sw = self.X, self.T, self.sw
+        X, T, sw, step = self.X, self.T, self.sw, self.step
         zdtype = np.result_type(X, params)
         z = np.empty((self.n, self.K) if T.ndim == 2 else self.n, dtype=zdtype)
+
+        def block(s: int) -> tuple[float, FloatArray]:
+            e = s + step
+            _, lb, gb = self._block(params, X[s:e], T[s:e], None if sw is None else sw[s:e], z[s:e])
+            return lb, gb
+
         grad = np.zeros(params.shape, dtype=params.dtype)
         total = 0.0
-        for s in range(0, self.n, self.step):
-            e = s + self.step
-            _, lb, gb = self._block(params, X[s:e], T[s:e], None if sw is None else sw[s:e], z[s:e])
+        for lb, gb in map_blocks(block, range(0, self.n, step)):  # summed in block order
             total += lb
             grad += gb
         self._z, self._z_at = z, params.copy()
@@ -323,11 +328,18 @@ class LinearObjective:
             self.fun(params)
         assert self._z is not None
         H, pairs = self._hess_start(params)
-        step = hess_rows_per_block(self.d)
-        for s in range(0, self.n, step):
+        step, z = hess_rows_per_block(self.d), self._z
+
+        def block(s: int) -> FloatArray:
             e = s + step
-            sw = None if self.sw is None else self.sw[s:e]
-            self._hess_add(H, pairs, self.X[s:e], self._z[s:e], sw)
+            Hb = np.zeros_like(H)
+            self._hess_add(
+                Hb, pairs, self.X[s:e], z[s:e], None if self.sw is None else self.sw[s:e]
+            )
+            return Hb
+
+        for Hb in map_blocks(block, range(0, self.n, step)):  # summed in block order
+            H += Hb
         return self._hess_finish(H, pairs)
 
     # H[i, j, k, l] = sum_n x_ni x_nj A_nkl.  A_nkl is symmetric in k, l; for softmax each row
@@ -451,11 +463,10 @@ class TransposedSoftmaxObjective(LinearObjective):
         """
         Xt1, Yt, Zt, P, sw = self.Xt1, self.Yt, self._Zt, self._P, self.sw
         self._P_at = None  # P is overwritten block by block
-        W = params.T
-        grad = np.zeros(params.shape, dtype=np.float64)
-        total = 0.0
-        for s in self._blocks():
-            e = s + self.cols
+        W, cols = params.T, self.cols
+
+        def block(s: int) -> tuple[float, FloatArray]:
+            e = s + cols
             Xb = Xt1[:, s:e]
             Zb = W @ Xb  # (K, b)
             Zt[:, s:e] = Zb
@@ -467,8 +478,13 @@ class TransposedSoftmaxObjective(LinearObjective):
             if sw is not None:
                 Rb *= sw[s:e, None]
                 lb *= sw[s:e]
-            total += float(_add_reduce(lb))
-            grad += Xb @ Rb
+            return float(_add_reduce(lb)), Xb @ Rb
+
+        grad = np.zeros(params.shape, dtype=np.float64)
+        total = 0.0
+        for lb, gb in map_blocks(block, self._blocks()):  # summed in block order
+            total += lb
+            grad += gb
         grad /= self.n
         self._z, self._z_at = Zt.T, params.copy()  # the dense hess() still works
         self._P_at = self._z_at
@@ -482,17 +498,21 @@ class TransposedSoftmaxObjective(LinearObjective):
     def hessp(self, params: FloatArray, v: FloatArray) -> FloatArray:
         """``H v`` of the mean loss plus ridge, ``v`` shaped like ``params`` (no gauge term)."""
         P, Xt1, sw = self._probabilities(params), self.Xt1, self.sw
-        V = v.T
-        out = np.zeros(v.shape, dtype=np.float64)
-        for s in self._blocks():
-            e = s + self.cols
+        V, cols = v.T, self.cols
+
+        def block(s: int) -> FloatArray:
+            e = s + cols
             Xb, Pb = Xt1[:, s:e], P[:, s:e]
             U = V @ Xb  # (K, b) directional logits
             U -= np.einsum("kn,kn->n", Pb, U)
             U *= Pb
             if sw is not None:
                 U *= sw[s:e]
-            out += Xb @ U.T
+            return Xb @ U.T
+
+        out = np.zeros(v.shape, dtype=np.float64)
+        for ob in map_blocks(block, self._blocks()):  # summed in block order
+            out += ob
         out /= self.n
         fi = self.fit_intercept
         if self.alpha:

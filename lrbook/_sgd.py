@@ -33,6 +33,7 @@ environment keeps the NumPy path.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import warnings
 from typing import Any
@@ -41,7 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lrbook import kernels as K
-from lrbook._objectives import BINARY, LinearObjective
+from lrbook._blocks import map_blocks
+from lrbook._objectives import BINARY, LinearObjective, rows_per_block
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -123,22 +125,29 @@ class LinearEpochs:
     def loss(self, x: NDArray[np.float64]) -> float:
         """Full-data loss at ``x`` (penalty included), the loss of ``objective.fun`` up to
         rounding, without its gradient (the trainer needs the loss at the start and the end)."""
-        fi = self.fi
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            if self.A is not None:  # softmax
-                losses = K.ce_loss(self.T, self.A.dot(x))
-            elif self.use_fast:  # the compiled path keeps no copy: the logits from X, compiled
-                from lrbook import _fast
+        if not np.any(x):
+            # every logit is 0: each row's loss is log 2 (binary) or log K (softmax), and so
+            # is their weighted mean (weights of mean one); the trainer's usual start
+            return math.log(2.0 if x.ndim == 1 else x.shape[1])
+        fi, A, X, T, sw = self.fi, self.A, self.X, self.T, self.sw
+        step = rows_per_block(X.shape[1] * (1 if x.ndim == 1 else x.shape[1]), X.dtype.itemsize)
 
-                losses = K.bce_loss(self.T, _fast.logits(self.X, x, fi))
-            else:  # the NumPy binary epoch on X itself
-                z = self.X.dot(x[fi:])
+        def block(s: int) -> float:
+            e = s + step
+            if A is not None:  # softmax
+                losses = K.ce_loss(T[s:e], A[s:e].dot(x))
+            else:
+                z = X[s:e].dot(x[fi:])
                 if fi:
                     z += x[0]
-                losses = K.bce_loss(self.T, z)
-            if self.sw is not None:
-                losses = losses * self.sw
-            total = float(np.add.reduce(losses)) / self.n
+                losses = K.bce_loss(T[s:e], z)
+            if sw is not None:
+                losses *= sw[s:e]
+            return float(np.add.reduce(losses))
+
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            # cache-sized blocks shared by threads, summed in block order
+            total = math.fsum(map_blocks(block, range(0, self.n, step))) / self.n
         return total + self._penalty(x[fi:])
 
     # ------------------------------------------------------------------ one epoch

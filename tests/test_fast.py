@@ -356,3 +356,24 @@ def test_only_the_linear_objectives_own_minibatch_runs_fused():
     assert _sgd.linear_epochs(soft.fun_batch) is not None
     # parameters of another shape than the objective's: the loop (which raises its error)
     assert O._fused_epochs(obj.fun_batch, (5,)) is None
+
+
+@pytest.mark.parametrize("family", [BINARY, MULTINOMIAL])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_fused_full_data_loss_is_the_objectives_loss(family, weighted, monkeypatch):
+    # the trainer's start and end losses: blocked, shared by threads, and at the usual zero
+    # start without a pass (log 2, log K); each equal to LinearObjective.fun's loss
+    monkeypatch.setenv("LRBOOK_NUM_THREADS", "2")
+    rng = np.random.default_rng(7)
+    n, d, K = 30_000, 6, 4
+    X = rng.standard_normal((n, d))
+    sw = rng.uniform(0.2, 2.0, n) if weighted else None
+    if family is BINARY:
+        T, shape = (rng.random(n) < 0.3).astype(float), (d + 1,)
+    else:
+        T, shape = np.eye(K)[rng.integers(0, K, n)], (d + 1, K)
+    obj = LinearObjective(X, T, sw, 0.05, True, family)
+    epochs = _sgd.linear_epochs(obj.fun_batch)
+    assert epochs is not None
+    for x in (np.zeros(shape), rng.standard_normal(shape)):
+        np.testing.assert_allclose(epochs.loss(x), obj.fun(x)[0], rtol=1e-13)
