@@ -6,8 +6,8 @@ thread pool runs beside OpenBLAS's): for every row of a minibatch the logit
 ``z = b + x . W``, then the residual from the scalar kernel
 :func:`lrbook._fast_kernels.bce_dz` printed by :mod:`lrbook.codegen` from the same
 derivation step as the NumPy kernel, the minibatch gradient and the update.
-The epoch's logits are stored; the minibatch losses come from them once per
-epoch with the NumPy kernel :func:`lrbook.kernels.bce_loss`, whose ``exp`` and
+The epoch's margins ``(2y - 1) z`` are stored; the minibatch losses come from them once
+per epoch with the NumPy kernel :func:`lrbook.kernels.bce_loss`, whose ``exp`` and
 ``log1p`` are NumPy's vectorised ones (faster than scalar calls).
 """
 
@@ -19,7 +19,6 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from lrbook import kernels as K
 from lrbook._fast_kernels import bce_dz
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ __all__ = ["binary_epoch"]
 def _binary_epoch(
     X, y, sw, perm, w, step, alpha, fi, batch_size, z, pens
 ):  # pragma: no cover - compiled
-    """One epoch in place on ``w``; logits into ``z``, penalties into ``pens``; returns the
+    """One epoch in place on ``w``; margins ``(2y - 1) z`` into ``z``, penalties into ``pens``; returns the
     last minibatch's gradient (penalty included).
 
     Each minibatch's rows are first gathered into a contiguous buffer (independent loads,
@@ -73,7 +72,7 @@ def _binary_epoch(
             pens[b] = 0.5 * alpha * ss
         g[:] = 0.0
         for k in range(m):
-            z[s + k] = zb[k]
+            z[s + k] = (2.0 * yb[k] - 1.0) * zb[k]  # the margin u = (2y - 1) z, for the losses
             r = bce_dz(yb[k], zb[k])  # sigma(z) - y: the scalar twin of the NumPy kernel
             if has_sw:
                 r *= sb[k]
@@ -116,6 +115,5 @@ def binary_epoch(
         z,
         pens,
     )
-    with np.errstate(over="ignore", invalid="ignore"):
-        losses = K.bce_loss(T[perm], z)  # NumPy's vectorised exp and log1p, once per epoch
+    losses = epochs.margin_losses(z)  # NumPy's vectorised exp and log1p, once per epoch
     return w, epochs._batch_means(losses, perm, batch_size) + pens, g
