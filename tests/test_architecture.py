@@ -65,8 +65,9 @@ def test_only_the_objectives_compute_losses_from_kernels():
     # module of the package that imports the generated kernels, besides the derivation and
     # generation tools and the exercise checks (which compare a reader's own code with the
     # kernels' reference values; they train nothing). The fused SGD epochs of the linear
-    # objective (_sgd.py, and _fast.py, its compiled twin of lrbook[fast]) compute its
-    # minibatch losses and gradients from the same kernels.
+    # objective (_sgd.py) compute its minibatch losses from the same kernels (_fast.py, the
+    # compiled twin of lrbook[fast], uses the scalar printings of _fast_kernels.py and
+    # _sgd.py's losses).
     tools = {PACKAGE / "codegen.py"}
     importers = {
         str(p.relative_to(PACKAGE))
@@ -75,7 +76,7 @@ def test_only_the_objectives_compute_losses_from_kernels():
         and p not in tools
         and not str(p.relative_to(PACKAGE)).startswith(("symbolic", "exercises"))
     }
-    assert importers == {"_objectives.py", "_sgd.py", "_fast.py"}
+    assert importers == {"_objectives.py", "_sgd.py"}
 
 
 def test_the_checker_sees_kernel_imports(tmp_path):
