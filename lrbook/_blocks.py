@@ -92,7 +92,7 @@ def map_blocks(fn: Callable[[int], R], starts: Sequence[int]) -> list[R]:
     [0, 9, 36, 81]
     """
     starts = list(starts)
-    workers = min(n_threads(), len(starts))
+    workers = min(n_threads(), len(starts)) if len(starts) > 1 else 1
     if workers <= 1:
         return [fn(s) for s in starts]
     err = np.geterr()  # np.errstate is per thread (NumPy < 2) or per context
