@@ -197,11 +197,12 @@ class LinearEpochs:
         sign = self.sign[perm]  # 2y - 1 in epoch order, and times the weights for the gradient
         signw = sign if sw is None else sign * sw[perm]
         S = sign[: n_full * batch_size].reshape(n_full, batch_size)
-        SW = signw[: n_full * batch_size].reshape(n_full, batch_size)
+        c = step / batch_size
+        # (2y - 1) times the weights times step / m, once per epoch: one call less per batch
+        SWc = (signw[: n_full * batch_size] * c).reshape(n_full, batch_size)
         pens: list[float] = []
         take, exp, add, divide, multiply = X.take, np.exp, np.add, np.divide, np.multiply
         Wdot, reduce = W.dot, np.add.reduce
-        c = step / batch_size
         n_loop = n_full if n_full * batch_size < n else n_full - 1  # all but the last
         for b in range(n_loop):
             Xb = take(P[b], axis=0)
@@ -213,8 +214,7 @@ class LinearEpochs:
                 pens.append(Wdot(W))
             r = exp(ub)  # sigma(-u) = 1 / (1 + exp(u)); exp overflows to inf -> exactly 0
             add(r, 1.0, out=r)
-            divide(c, r, out=r)  # step / m * sigma(-u)
-            multiply(r, SW[b], out=r)  # times (2y - 1) and the weights
+            divide(SWc[b], r, out=r)  # step / m * sigma(-u), times (2y - 1) and the weights
             if fi:
                 w[0] += reduce(r)
             if decay is not None:
