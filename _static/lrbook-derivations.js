@@ -17,12 +17,14 @@
     block.classList.remove(STACKED);
     if (!narrow.matches && steps.scrollWidth <= steps.clientWidth + 1) return;
     block.classList.add(STACKED);
-    // A justification wraps within the part of the box its step's right-hand side
-    // starts in, also when the steps are wider than the box (they scroll sideways).
+    // A justification starts under the right-hand sides (at most a quarter of the box
+    // in) and wraps within the visible box, also when the steps are wider than the box
+    // (they scroll sideways).
     const rhs = steps.querySelector(":scope > .lrbook-rhs");
     const left = rhs.getBoundingClientRect().left - steps.getBoundingClientRect().left;
-    const room = steps.clientWidth - left - steps.scrollLeft;
-    block.style.setProperty("--lrbook-why-room", `${Math.max(Math.round(room), 0)}px`);
+    const indent = Math.max(Math.min(left + steps.scrollLeft, steps.clientWidth / 4), 0);
+    block.style.setProperty("--lrbook-why-indent", `${Math.round(indent)}px`);
+    block.style.setProperty("--lrbook-why-room", `${Math.round(steps.clientWidth - indent)}px`);
   };
   const start = () => {
     const blocks = document.querySelectorAll("div.lrbook-derivation");
