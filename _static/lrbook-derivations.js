@@ -31,9 +31,11 @@
     if (blocks.length === 0) return;
     // A block changes size when the window does or when it is shown (a dropdown opens);
     // its cells when their contents do (fonts arriving, MathJax re-rendering).
+    // (Laid out in the next frame, not inside the observer's callback: changing the
+    // size of an observed element there is a "ResizeObserver loop" error.)
     const observer = new ResizeObserver((entries) => {
       const changed = new Set(entries.map((e) => e.target.closest("div.lrbook-derivation")));
-      changed.forEach(layOut);
+      requestAnimationFrame(() => changed.forEach(layOut));
     });
     for (const block of blocks) {
       layOut(block);
