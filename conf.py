@@ -156,7 +156,7 @@ html_css_files = ["lrbook.css"]
 html_favicon = "_static/favicon.svg"  # a sigmoid on the book's blue
 # Search: result snippets from the prose (not code cells or raw TeX), chapters ranked by
 # their title; see _static/lrbook-search.js and _static/lrbook-scorer.js.
-html_js_files = ["lrbook-search.js"]
+html_js_files = ["lrbook-search.js", "lrbook-derivations.js"]
 html_search_scorer = str(ROOT / "_static" / "lrbook-scorer.js")
 html_last_updated_fmt = ""
 html_copy_source = True
@@ -598,6 +598,115 @@ def _keep_code_and_tex_out_of_search(app, doctree, docname) -> None:
             classes.append("no-search")
 
 
+# -- Derivations: each step's justification beside it (HTML) ----------------------------------
+# lrbook.symbolic's Derivation.latex marks its blocks with TeX comments (LaTeX and MathJax
+# skip them, so the PDF and the downloaded notebooks show the same `aligned` block as
+# before): a first line DERIVATION_MARK, then per step a line "%lrbook:step LABEL" (the
+# label's maths between \( and \)), the step's left-hand side (if any) on a line of its own,
+# the line " &= rhs" (any relation) and, when there is a label, the row that prints it
+# below the step in the PDF. The HTML edition lays these blocks out as a grid instead:
+# per step a right-aligned left-hand side, a left-aligned "= rhs" (the = column aligned as
+# in `aligned`) and the justification as text; _static/lrbook-derivations.js sets the
+# justifications under their steps where the grid is wider than its column (phones).
+DERIVATION_MARK = "%lrbook:derivation"
+STEP_MARK = "%lrbook:step"
+_RELATION_ROW = re.compile(r"^ &(=|>|<|\\geq|\\leq) (.*?)(?: \\\\(?:\[-0\.5ex\])?)?$")
+_LABEL_ROW = "&\\phantom{=}\\quad {\\small "
+
+
+def derivation_steps(latex: str) -> list[tuple[str, str, str, str]] | None:
+    r"""The steps ``(lhs, relation, rhs, justification)`` of a marked derivation block.
+
+    ``lhs`` is empty for a step that continues the previous one (``= rhs``); the
+    justification is text whose maths is between ``\(`` and ``\)``. Returns None for
+    maths that is not a marked derivation; raises ValueError for a marked block that does
+    not have the layout :meth:`lrbook.symbolic.Derivation.latex` writes.
+    """
+    if DERIVATION_MARK not in latex:
+        return None
+    lines = latex.strip().splitlines()
+    if (
+        lines[0] != r"\begin{aligned}"
+        or lines[1:2] != [DERIVATION_MARK]
+        or (lines[-1] != r"\end{aligned}")
+    ):
+        raise ValueError(f"{DERIVATION_MARK} not on the first line of aligned: {latex[:80]!r}")
+    starts = [i for i, line in enumerate(lines) if line.startswith(STEP_MARK)]
+    if not starts or starts[0] != 2:
+        raise ValueError(f"no {STEP_MARK} line after {DERIVATION_MARK}: {latex[:80]!r}")
+    steps = []
+    for start, end in zip(starts, [*starts[1:], len(lines) - 1], strict=True):
+        why = lines[start][len(STEP_MARK) :].strip()
+        rows = lines[start + 1 : end]
+        at = next((i for i, row in enumerate(rows) if _RELATION_ROW.match(row)), None)
+        label_rows = [] if at is None else rows[at + 1 :]
+        if (
+            at is None
+            or at > 1
+            or len(label_rows) > 1
+            or (label_rows and not label_rows[0].startswith(_LABEL_ROW))
+        ):
+            raise ValueError(f"a {STEP_MARK} step is not 'lhs' then ' &= rhs': {rows!r}")
+        relation, rhs = _RELATION_ROW.match(rows[at]).groups()  # type: ignore[union-attr]
+        steps.append((rows[0] if at else "", relation, rhs, why))
+    return steps
+
+
+def derivation_html(steps: list[tuple[str, str, str, str]]) -> str:
+    """The grid of a derivation's steps: lhs, "= rhs" and justification cells."""
+    from html import escape
+
+    cells = []
+    for lhs, relation, rhs, why in steps:
+        lhs_math = rf"\(\displaystyle {escape(lhs, quote=False)}\)" if lhs else ""
+        cells.append(f'<span class="lrbook-lhs">{lhs_math}</span>')
+        rhs_math = escape(f"{{}}{relation} {rhs}", quote=False)
+        cells.append(rf'<span class="lrbook-rhs">\(\displaystyle {rhs_math}\)</span>')
+        cells.append(f'<span class="lrbook-why">{escape(why, quote=False)}</span>')
+    return '<div class="lrbook-steps">' + "".join(cells) + "</div>"
+
+
+def _derivation_visitor(visit: Any) -> Any:
+    """Wrap the HTML visitor of display maths: marked derivations become a grid.
+
+    The block keeps what Sphinx writes around numbered maths (its ``id``, the
+    equation number and its link), so references and permalinks work as before.
+    """
+    from docutils import nodes
+    from sphinx.locale import _
+    from sphinx.util import logging
+    from sphinx.util.math import get_node_equation_number
+
+    def visit_math_block(self: Any, node: Any) -> None:
+        try:
+            steps = derivation_steps(node.astext())
+        except ValueError as error:
+            logging.getLogger(__name__).warning(str(error), location=node)
+            steps = None
+        if steps is None or node.get("nowrap") or node.get("no-wrap"):
+            return visit(self, node)
+        classes = "math notranslate nohighlight lrbook-derivation"
+        self.body.append(self.starttag(node, "div", CLASS=classes))
+        if node["number"]:
+            number = get_node_equation_number(self, node)
+            self.body.append(f'<span class="eqno">({number})')
+            self.add_permalink_ref(node, _("Link to this equation"))
+            self.body.append("</span>")
+        self.body.append(derivation_html(steps) + "</div>\n")
+        raise nodes.SkipNode
+
+    return visit_math_block
+
+
+def _lay_out_derivations(app) -> None:
+    """HTML: draw marked derivations with :func:`derivation_html` (see above)."""
+    if app.builder.format != "html":
+        return
+    renderers = app.registry.html_block_math_renderers
+    visit, depart = renderers["mathjax"]
+    renderers["mathjax"] = (_derivation_visitor(visit), depart)
+
+
 def _mathjax_source() -> Path:
     """MathJax 3 as shipped by the ``sphinx-mathjax-offline`` package (book extra).
 
@@ -640,6 +749,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("env-get-updated", _letter_appendices, priority=900)
     app.connect("doctree-resolved", _keep_code_and_tex_out_of_search)
     app.connect("builder-inited", _prepare_cache)
+    app.connect("builder-inited", _lay_out_derivations)
     app.connect("source-read", _insert_toctrees)
     app.connect("html-page-context", _offer_ipynb_download, priority=400)
     app.connect("build-finished", _copy_mathjax)

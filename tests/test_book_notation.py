@@ -101,6 +101,9 @@ def display_problems(article: object) -> list[str]:
         text = block.get_text(" ", strip=True)
         if INSTANCE_IN_MATHS.search(text):
             problems.append(f"an instance size in: {text[:100]}")
+        for why in block.select("span.lrbook-why"):  # a justification as text (conf.py)
+            if re.search(r"\bhere\b", why.get_text(" ", strip=True)):
+                problems.append(f"an instance ('here') in: {why.get_text(' ', strip=True)}")
         if KERNEL_PRIMITIVE.search(text):
             section = block.find_parent("section")
             heading = section.find(["h1", "h2", "h3"]) if section is not None else None

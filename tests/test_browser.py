@@ -215,7 +215,7 @@ LAYOUT_PROBLEMS = r"""(strict) => {
     return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
   };
   const selector = [
-    'pre', 'table', 'div.math', 'mjx-container[display="true"]',
+    'pre', 'table', 'div.math', 'mjx-container[display="true"]', 'div.lrbook-steps',
     'div.cell_output .output', 'figure', 'img', 'dl', 'dt.sig'
   ].join(', ');
   const seen = new Set();
@@ -280,6 +280,36 @@ LAYOUT_PROBLEMS = r"""(strict) => {
   return problems;
 }"""
 
+# Where each step's justification is (conf.py writes derivations as a grid of lhs, "= rhs"
+# and justification cells): ``strict`` (desktop width) beside its step, to the right of
+# its right-hand side on the same line - except in the explicit instances of "How this
+# was verified" dropdowns (machine-sized, they may stack); otherwise (phone width) on a
+# row of its own under its step.
+JUSTIFICATION_PROBLEMS = r"""(strict) => {
+  const problems = [];
+  const slack = 1;
+  for (const block of document.querySelectorAll('div.lrbook-derivation')) {
+    const cells = Array.from(block.querySelectorAll(':scope > .lrbook-steps > span'));
+    for (let i = 2; i < cells.length; i += 3) {
+      const rhs = cells[i - 1].getBoundingClientRect();
+      const why = cells[i].getBoundingClientRect();
+      const text = cells[i].textContent.trim();
+      if (!text || why.width === 0 || rhs.width === 0) continue;
+      const beside = why.left >= rhs.right - slack && why.top < rhs.bottom &&
+                     why.bottom > rhs.top;
+      const under = why.top >= rhs.bottom - slack;
+      const where = block.closest('section[id]');
+      const name = `"${text.slice(0, 50)}"` + (where ? ' in #' + where.id : '');
+      if (strict && !beside && !block.closest('.lrbook-instance')) {
+        problems.push(`justification not beside its step: ${name}`);
+      } else if (!strict && !under) {
+        problems.push(`justification not under its step: ${name}`);
+      }
+    }
+  }
+  return problems;
+}"""
+
 WIDTHS = {"desktop": 1280, "phone": 390}
 
 
@@ -332,6 +362,7 @@ def check_layout(context: Any, url: str, width: int, screenshot: Path | None = N
         page.evaluate(OPEN_SOLUTIONS)
         page.evaluate(BROKEN_IMAGES)  # images have their size before measuring
         problems = list(page.evaluate(LAYOUT_PROBLEMS, width >= 1000))
+        problems += page.evaluate(JUSTIFICATION_PROBLEMS, width >= 1000)
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
@@ -554,6 +585,13 @@ _PAGE = (
     "<html><head><style>body{margin:0} main{width:300px;margin:0 40px}</style></head>"
     "<body><main><article class='bd-article'>%s</article></main></body></html>"
 )
+# A derivation grid (as conf.py writes it) with its justification under / beside its step
+_DERIVATION = (
+    "<div class='math lrbook-derivation'><div class='lrbook-steps' style='display:grid;"
+    "grid-template-columns:{columns}'><span class='lrbook-lhs'>a</span><span "
+    "class='lrbook-rhs'>= b</span><span class='lrbook-why' style='grid-column:{why}'>"
+    "why</span></div></div>"
+)
 LAYOUT_SITE = {
     "wide_pre.html": _PAGE % ("<pre style='overflow:visible'>" + "x" * 200 + "</pre>"),
     "scrolled_table.html": _PAGE
@@ -565,6 +603,8 @@ LAYOUT_SITE = {
         "style='display:inline-block;width:200px'>x</mjx-math></mjx-container></div>"
     ),
     "fits.html": _PAGE % "<pre>short</pre><table><tr><td>1</td></tr></table>",
+    "stacked.html": _PAGE % _DERIVATION.format(columns="max-content max-content", why=2),
+    "beside.html": _PAGE % _DERIVATION.format(columns="max-content max-content auto", why=3),
 }
 # page -> (problem expected at 1280 px, problem expected at 390 px); None: no problem
 EXPECTED_LAYOUT = {
@@ -572,6 +612,8 @@ EXPECTED_LAYOUT = {
     "scrolled_table.html": ("scrolls sideways at desktop width", None),
     "overlap.html": ("overlaps its equation", "overlaps its equation"),
     "fits.html": (None, None),
+    "stacked.html": ("justification not beside its step", None),
+    "beside.html": (None, "justification not under its step"),
 }
 
 

@@ -117,25 +117,30 @@ class Step:
         """
         where = _annotation_place(annotate)
         lhs = _latex(self.lhs) if show_lhs and self.lhs is not None else ""
-        row = rf"{lhs} &{_RELATIONS[self.rel]} {_latex(self.rhs)}"
-        if where == "right" and self.label:
-            row += rf" &&\quad {_label_latex(self.label)}"
-        elif where == "below" and self.label:
-            row += rf" \\[-0.5ex]{_BELOW}{{\small {_label_latex(self.label)}}}"
-        return row
+        rel = f"&{_RELATIONS[self.rel]} {_latex(self.rhs)}"
+        if where != "below":
+            right = rf" &&\quad {_label_latex(self.label)}" if where and self.label else ""
+            return f"{lhs} {rel}{right}"
+        # TeX comments for the HTML edition (see DERIVATION_MARK); no "$" in them
+        parts = " ".join(self.label.split()).split("$")
+        why = "".join(rf"\({p}\)" if i % 2 else p for i, p in enumerate(parts))
+        row = f"{_STEP_MARK} {why}".rstrip() + "\n" + (f"{lhs}\n" if lhs else "") + f" {rel}"
+        below = rf" \\[-0.5ex]{_BELOW}{{\small {_label_latex(self.label)}}}"
+        return row + (below if self.label else "")
 
 
 _BELOW = "\n&\\phantom{=}\\quad "  # annotation row: starts under the step's right-hand side
+# TeX comments (LaTeX, MathJax skip them) for the HTML edition (conf.py sets labels beside
+# steps): a derivation; a step: "%lrbook:step LABEL" (maths in \( \)), lhs line, " &= rhs"
+DERIVATION_MARK = "%lrbook:derivation"
+_STEP_MARK = "%lrbook:step"
 
 
 def _annotation_place(annotate: bool | str) -> str | None:
     """Normalise an ``annotate`` argument to ``"below"``, ``"right"`` or None."""
-    if annotate is True or annotate == "below":
-        return "below"
-    if annotate == "right":
-        return "right"
-    if annotate is False or annotate is None:
-        return None
+    places = {True: "below", "below": "below", "right": "right", False: None, None: None}
+    if isinstance(annotate, bool | str | None) and annotate in places:
+        return places[annotate]
     raise ValueError(f"annotate must be True, False, 'below' or 'right', got annotate={annotate!r}")
 
 
@@ -281,11 +286,12 @@ class Derivation:
     \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} &&\quad \text{definition} \\
     1 - \sigma\left(z\right) &= \sigma\left(- z\right) &&\quad \text{symmetry}
     \end{aligned}
-    >>> print(d.latex())  # labels below the steps: as wide as the equations
+    >>> print(d.latex(steps=["symmetry"]))  # the label below; %: marks for the HTML
     \begin{aligned}
-    \sigma\left(z\right) &= \frac{1}{1 + e^{- z}} \\[-0.5ex]
-    &\phantom{=}\quad {\small \text{definition}} \\
-    1 - \sigma\left(z\right) &= \sigma\left(- z\right) \\[-0.5ex]
+    %lrbook:derivation
+    %lrbook:step symmetry
+    1 - \sigma\left(z\right)
+     &= \sigma\left(- z\right) \\[-0.5ex]
     &\phantom{=}\quad {\small \text{symmetry}}
     \end{aligned}
     """
@@ -487,14 +493,14 @@ class Derivation:
             ``General`` (``lrbook.symbolic.general``) are printed in general symbols;
             ``"instance"``: as the explicit instance the proofs used.
         """
-        _annotation_place(annotate)
+        mark = DERIVATION_MARK + "\n" if _annotation_place(annotate) == "below" else ""
         idx = list(range(len(self.steps))) if steps is None else [self.index(k) for k in steps]
         rows = []
         for n, i in enumerate(idx):
             step = self._shown(self.steps[i], form)
             show_lhs = step.kind == "claim" or n == 0 or idx[n - 1] != i - 1
             rows.append(step.latex(show_lhs=show_lhs, annotate=annotate))
-        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+        return "\\begin{aligned}\n" + mark + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _shown(self, step: Step, form: str) -> Step:
         if form not in ("general", "instance"):
@@ -577,16 +583,12 @@ def _latex(expr: Expr) -> str:
 
 def _label_latex(label: str) -> str:
     parts = label.split("$")
-    out = []
-    for i, part in enumerate(parts):
-        if not part:
-            continue
-        if i % 2:
-            out.append(part)
-        else:
-            esc = re.sub(r"([_%&#{}])", r"\\\1", part)
-            out.append(rf"\text{{{esc}}}")
-    return " ".join(out) if out else ""
+    return " ".join(p if i % 2 else _text(p) for i, p in enumerate(parts) if p)
+
+
+def _text(part: str) -> str:
+    escaped = re.sub(r"([_%&#{}])", r"\\\1", part)
+    return rf"\text{{{escaped}}}"
 
 
 def _subs(expr: Expr, mapping: Mapping[Any, Expr]) -> Expr:
