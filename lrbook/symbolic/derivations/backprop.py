@@ -31,7 +31,41 @@ def _mlp_network(n_out: int, n_hidden: int = 3, n_in: int = 2) -> dict[str, Any]
     b2 = syms("b^{{(2)}}_{}", n_out)
     z1 = [b1[h] + sp.Add(*[x[i] * W1[i, h] for i in range(n_in)]) for h in range(n_hidden)]
     u = syms("u_{}", n_hidden)  # hidden pre-activations as free variables
-    return {"x": x, "W1": W1, "b1": b1, "W2": W2, "b2": b2, "z1": z1, "u": u}
+    # The instance's named quantities, display symbols defined by the derivation (its proofs
+    # substitute the definitions): the printed instance reads a^(1)_h, not nested sigmoids.
+    Z1 = [Tex(f"z^{{(1)}}_{{{h + 1}}}") for h in range(n_hidden)]
+    A1 = [Tex(f"a^{{(1)}}_{{{h + 1}}}") for h in range(n_hidden)]
+    # the output pre-activations, written with the named hidden activations
+    Z2_of_A1 = [b2[k] + sp.Add(*[W2[h, k] * A1[h] for h in range(n_hidden)]) for k in range(n_out)]
+    return {
+        "x": x,
+        "W1": W1,
+        "b1": b1,
+        "W2": W2,
+        "b2": b2,
+        "z1": z1,
+        "u": u,
+        "Z1": Z1,
+        "A1": A1,
+        "Z2_of_A1": Z2_of_A1,
+    }
+
+
+# one row of the forward pass written out at the instance: its label, the vector's display
+# symbol, the entries' display symbols and their definitions
+Forward = tuple[str, str, Sequence[Any], Sequence[Expr]]
+
+
+def _forward_step(row: Forward, tag: str, defs: dict[Any, Expr]) -> Step:
+    """Define a forward-pass quantity of the instance; the step shows its definition."""
+    label, vector, symbols, values = row
+    for symbol, value in zip(symbols, values, strict=True):
+        _define(defs, symbol, value)
+    if len(symbols) == 1:
+        return claim(label, symbols[0], values[0], tag=tag)
+    lhs = Tex(vector)
+    _define(defs, lhs, sp.ImmutableMatrix(symbols))
+    return claim(label, lhs, sp.ImmutableMatrix(values), tag=tag)
 
 
 def _mlp_derivation(
@@ -44,43 +78,79 @@ def _mlp_derivation(
     delta2_step: Step,
     delta2_defs: Mapping[Any, Expr],
     extra_given: Mapping[Any, Expr],
+    output: tuple[Forward, Forward],
+    delta2_shown: Sequence[Expr],
 ) -> Derivation:
     """A one-hidden-layer derivation (sigmoid hidden units) from its output delta.
 
     ``delta2_step`` proves the output delta; ``delta2_defs`` define its display symbols.
+    ``output`` defines the instance's output pre-activations and prediction (display
+    symbols); ``delta2_shown`` is the output delta written with them.
     """
     x, W1, b1, W2, b2, z1, u = (net[k] for k in ("x", "W1", "b1", "W2", "b2", "z1", "u"))
+    Z1, A1 = net["Z1"], net["A1"]
     n_hidden = W1.shape[1]
     n_out = W2.shape[1]
     loss_u = loss_of_hidden(u)  # loss as a function of the hidden pre-activations
     loss_full = loss_of_hidden(z1)  # ... and of every weight
-    a1 = [sigmoid(v) for v in z1]
     au = [sigmoid(v) for v in u]
     # delta2 is given as a function of the hidden pre-activations
     d2_u = [e.xreplace(dict(zip(z1, u, strict=True))) for e in delta2]
     backs_u = [sp.Add(*[W2[h, k] * d2_u[k] for k in range(n_out)]) for h in range(n_hidden)]
-    delta1 = [
-        sp.Add(*[W2[h, k] * delta2[k] for k in range(n_out)]) * a1[h] * (1 - a1[h])
-        for h in range(n_hidden)
-    ]
     d1 = Tex(r"\delta^{(1)}_h")
+    defs: dict[Any, Expr] = {}
+    # the forward pass at the instance: what the named quantities of the printed instance
+    # stand for (shown in the "how this was verified" note)
+    forward: tuple[Forward, ...] = (
+        (
+            r"$\mathbf{z}^{(1)} = W^{(1)\top}\mathbf{x} + \mathbf{b}^{(1)}$",
+            r"\mathbf{z}^{(1)}",
+            Z1,
+            z1,
+        ),
+        (
+            r"$\mathbf{a}^{(1)} = \sigma(\mathbf{z}^{(1)})$",
+            r"\mathbf{a}^{(1)}",
+            A1,
+            [sigmoid(v) for v in Z1],
+        ),
+        *output,
+    )
+    tags = ("forward_z1", "forward_a1", "forward_z2", "forward_output")
+    forward_steps = [_forward_step(row, tag, defs) for row, tag in zip(forward, tags, strict=True)]
     # The gradients in general symbols (d inputs, h hidden units, K outputs): column
     # vectors x, a^(1), delta^(l) of one sample, proved at this network's sizes.
     d_, h_, k_ = size_symbols("d h K")
     sizes = {d_: W1.shape[0], h_: n_hidden, k_: n_out}
     x_g = sp.MatrixSymbol(r"\mathbf{x}", d_, 1)
     a1_g = sp.MatrixSymbol(r"\mathbf{a}^{(1)}", h_, 1)
+    W2_g = sp.MatrixSymbol("W^{(2)}", h_, k_)
     delta_g = {
         1: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(1)}}", h_, 1),
         2: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(2)}}", k_, 1),
     }
+    # the hidden delta as a textbook writes it: back through W^(2), times the sigmoid's
+    # slope, element-wise; proved against the derivative of the loss with respect to the
+    # free hidden pre-activations u (a^(1)_h = sigma(u_h) for this step)
+    hidden = General(
+        sp.HadamardProduct(
+            sp.MatMul(W2_g, delta_g[2]),
+            a1_g,
+            sp.MatAdd(sp.OneMatrix(h_, 1), -a1_g, evaluate=False),
+        ),
+        sizes,
+        {W2_g: W2, delta_g[2]: sp.ImmutableMatrix(delta2_shown), a1_g: sp.ImmutableMatrix(A1)},
+    )
+    d1_vec = Tex(r"\frac{\partial L}{\partial \mathbf{z}^{(1)}}")
+    _define(defs, d1_vec, grad(loss_u, u))
+    _define(defs, hidden.symbol, hidden)
+    delta1 = list(hidden.instance())  # the hidden deltas of the instance, named quantities
     # both layers follow one rule: weights' gradient = the input entering the layer times
     # the layer's delta^T; biases' gradient = its delta
     layers = (
-        ("output", 2, "activation entering the layer", a1_g, a1, W2, b2, delta2),
+        ("output", 2, "activation entering the layer", a1_g, A1, W2, b2, delta2_shown),
         ("hidden", 1, "input", x_g, x, W1, b1, delta1),
     )
-    defs: dict[Any, Expr] = {}
     gradient_steps = []
     for where, layer, inputs, below_g, below, W, b, delta in layers:
         dg = delta_g[layer]
@@ -114,10 +184,18 @@ def _mlp_derivation(
     for symbol, value in delta2_defs.items():
         _define(defs, symbol, value)
     steps = [
+        *forward_steps,
         delta2_step,
         claim(
-            r"hidden deltas: $\delta^{(1)}_h = (W^{(2)}\boldsymbol{\delta}^{(2)})_h\,"
-            r" a^{(1)}_h(1 - a^{(1)}_h)$, with $a = a^{(1)}_h$",
+            r"hidden delta $\boldsymbol{\delta}^{(1)}$: back through $W^{(2)}$, times the"
+            r" sigmoid's slope",
+            d1_vec,
+            hidden.symbol,
+            given={**dict(zip(A1, au, strict=True)), **extra_given},
+            tag="delta_hidden",
+        ),
+        claim(
+            r"hidden deltas in the kernel's form, entry $h$, with $a = a^{(1)}_h$",
             d1,
             back * a * (1 - a),
             given=tuple(
@@ -137,8 +215,13 @@ def mlp_sigmoid_derivation() -> Derivation:
     r"""Backpropagation, one hidden layer: 2 inputs, 3 sigmoid hidden units, sigmoid output, BCE.
 
     Every weight's gradient is proved equal to SymPy's direct derivative of the
-    composed loss.  Tags: ``delta2``, ``mlp_delta_hidden`` (kernel
-    ``back*a*(1 - a)``), ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
+    composed loss.  Tags: ``forward_z1``, ``forward_a1``, ``forward_z2``,
+    ``forward_output`` (the instance's forward pass: what its named quantities
+    :math:`z^{(1)}_h`, :math:`a^{(1)}_h`, :math:`z^{(2)}`, :math:`\hat y` stand for),
+    ``delta2``, ``delta_hidden`` (:math:`\boldsymbol\delta^{(1)} = (W^{(2)}
+    \boldsymbol\delta^{(2)}) \odot \mathbf a^{(1)} \odot (\mathbf 1 - \mathbf a^{(1)})`
+    in general symbols), ``mlp_delta_hidden`` (its entry ``h`` in the kernel's
+    form ``back*a*(1 - a)``), ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
 
     Examples
     --------
@@ -159,10 +242,21 @@ def mlp_sigmoid_derivation() -> Derivation:
     yhat_minus_y = Tex(r"\hat{y} - y")
     delta2 = [sigmoid(z2_of(net["z1"])) - y]
     step = claim(
-        r"output delta $\delta^{(2)}$",
+        r"output delta $\boldsymbol{\delta}^{(2)}$",
         d2,
         yhat_minus_y,
         tag="delta2",
+    )
+    # the instance's output, named: z^(2) and y-hat (display symbols)
+    Z2, yhat = Tex("z^{(2)}"), Tex(r"\hat{y}")
+    output: tuple[Forward, Forward] = (
+        (
+            r"$z^{(2)} = W^{(2)\top}\mathbf{a}^{(1)} + b^{(2)}$",
+            "z^{(2)}",
+            [Z2],
+            net["Z2_of_A1"],
+        ),
+        (r"$\hat{y} = \sigma(z^{(2)})$", r"\hat{y}", [yhat], [sigmoid(Z2)]),
     )
     return _mlp_derivation(
         "mlp_sigmoid",
@@ -174,6 +268,8 @@ def mlp_sigmoid_derivation() -> Derivation:
         step,
         {d2: sp.Derivative(bce_of(sigmoid(z2), y), z2), yhat_minus_y: sigmoid(z2) - y},
         {},
+        output,
+        [yhat - y],
     )
 
 
@@ -181,13 +277,13 @@ def mlp_sigmoid_derivation() -> Derivation:
 def mlp_softmax_derivation() -> Derivation:
     r"""Backpropagation, one hidden layer: 2 inputs, 2 sigmoid hidden units, softmax output (K = 3), CE.
 
-    Tags: ``delta2`` (``p - y`` for one-hot y), ``mlp_delta_hidden``,
-    ``grad_W2``, ``grad_b2``, ``grad_W1``, ``grad_b1``.
+    Tags as :func:`mlp_sigmoid_derivation`, with ``delta2`` (``p - y`` for one-hot y)
+    and the forward pass ending in :math:`\mathbf z^{(2)}`, :math:`\mathbf p`.
 
     Examples
     --------
     >>> len(mlp_softmax_derivation())
-    6
+    11
     """
     K = 3
     net = _mlp_network(K, n_hidden=2)
@@ -218,6 +314,23 @@ def mlp_softmax_derivation() -> Derivation:
         tag="delta2",
     )
     p_minus_y_value = sp.ImmutableMatrix([softmax(k + 1, *z2s) - ys[k] for k in range(K)])
+    # the instance's output, named: z^(2)_k and p_k (display symbols)
+    Z2 = [Tex(f"z^{{(2)}}_{{{k + 1}}}") for k in range(K)]
+    Ps = [Tex(f"p_{{{k + 1}}}") for k in range(K)]
+    output: tuple[Forward, Forward] = (
+        (
+            r"$\mathbf{z}^{(2)} = W^{(2)\top}\mathbf{a}^{(1)} + \mathbf{b}^{(2)}$",
+            r"\mathbf{z}^{(2)}",
+            Z2,
+            net["Z2_of_A1"],
+        ),
+        (
+            r"$\mathbf{p} = \operatorname{softmax}(\mathbf{z}^{(2)})$",
+            r"\mathbf{p}",
+            Ps,
+            [softmax(k + 1, *Z2) for k in range(K)],
+        ),
+    )
     return _mlp_derivation(
         "mlp_softmax",
         "Backpropagation with a softmax output",
@@ -228,4 +341,6 @@ def mlp_softmax_derivation() -> Derivation:
         step,
         {d2: grad(ce2, z2s), p_minus_y: p_minus_y_value},
         one_hot,
+        output,
+        [Ps[k] - ys[k] for k in range(K)],
     )
