@@ -224,7 +224,7 @@ def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
 MLP_STEPS = ["delta2", "delta_hidden", "grad_W2", "grad_b2", "grad_W1", "grad_b1"]
 MLP_FORWARD = ["forward_z1", "forward_a1", "forward_z2", "forward_output"]
 HIDDEN_DELTA = (
-    r"\left(W^{(2)} {\boldsymbol{\delta}^{(2)}}\right) \odot \mathbf{a}^{(1)} \odot "
+    r"\left({W^{(2)}} {\boldsymbol{\delta}^{(2)}}\right) \odot \mathbf{a}^{(1)} \odot "
     r"\left(\mathbf{1} - \mathbf{a}^{(1)}\right)"
 )
 

@@ -11,7 +11,7 @@ import sympy as sp
 from lrbook.symbolic.core import Derivation, Step, claim
 from lrbook.symbolic.derivations._symbols import a, back, bce_of, grad, syms, y
 from lrbook.symbolic.functions import Expr, Tex, sigmoid, softmax
-from lrbook.symbolic.general import General, size_symbols
+from lrbook.symbolic.general import Apply, General, size_symbols
 
 __all__ = ["mlp_sigmoid_derivation", "mlp_softmax_derivation"]
 
@@ -51,21 +51,29 @@ def _mlp_network(n_out: int, n_hidden: int = 3, n_in: int = 2) -> dict[str, Any]
     }
 
 
-# one row of the forward pass written out at the instance: its label, the vector's display
-# symbol, the entries' display symbols and their definitions
-Forward = tuple[str, str, Sequence[Any], Sequence[Expr]]
+def _forward_step(
+    label: str,
+    tag: str,
+    symbols: Sequence[Any],
+    values: Sequence[Expr],
+    shown: General,
+    defs: dict[Any, Expr],
+    vector: str = "",
+) -> Step:
+    """One line of the forward pass: in general symbols, it names the instance's entries.
 
-
-def _forward_step(row: Forward, tag: str, defs: dict[Any, Expr]) -> Step:
-    """Define a forward-pass quantity of the instance; the step shows its definition."""
-    label, vector, symbols, values = row
+    ``symbols`` are the display symbols of the instance's entries (``a^{(1)}_1``...),
+    defined as ``values``; the step claims that the vector they form (``vector``, or the
+    one symbol) equals the general form ``shown`` at the instance.
+    """
     for symbol, value in zip(symbols, values, strict=True):
         _define(defs, symbol, value)
-    if len(symbols) == 1:
-        return claim(label, symbols[0], values[0], tag=tag)
-    lhs = Tex(vector)
-    _define(defs, lhs, sp.ImmutableMatrix(symbols))
-    return claim(label, lhs, sp.ImmutableMatrix(values), tag=tag)
+    lhs = symbols[0]
+    if len(symbols) > 1:
+        lhs = Tex(vector)
+        _define(defs, lhs, sp.ImmutableMatrix(symbols))
+    _define(defs, shown.symbol, shown)
+    return claim(label, lhs, shown.symbol, tag=tag)
 
 
 def _mlp_derivation(
@@ -78,14 +86,13 @@ def _mlp_derivation(
     delta2_step: Step,
     delta2_defs: Mapping[Any, Expr],
     extra_given: Mapping[Any, Expr],
-    output: tuple[Forward, Forward],
-    delta2_shown: Sequence[Expr],
+    labels: Sequence[Expr],
 ) -> Derivation:
     """A one-hidden-layer derivation (sigmoid hidden units) from its output delta.
 
     ``delta2_step`` proves the output delta; ``delta2_defs`` define its display symbols.
-    ``output`` defines the instance's output pre-activations and prediction (display
-    symbols); ``delta2_shown`` is the output delta written with them.
+    ``labels`` are the label symbols: ``[y]`` (one sigmoid output) or ``y_1 ... y_K``
+    (a softmax output).
     """
     x, W1, b1, W2, b2, z1, u = (net[k] for k in ("x", "W1", "b1", "W2", "b2", "z1", "u"))
     Z1, A1 = net["Z1"], net["A1"]
@@ -99,36 +106,87 @@ def _mlp_derivation(
     backs_u = [sp.Add(*[W2[h, k] * d2_u[k] for k in range(n_out)]) for h in range(n_hidden)]
     d1 = Tex(r"\delta^{(1)}_h")
     defs: dict[Any, Expr] = {}
-    # the forward pass at the instance: what the named quantities of the printed instance
-    # stand for (shown in the "how this was verified" note)
-    forward: tuple[Forward, ...] = (
-        (
-            r"$\mathbf{z}^{(1)} = W^{(1)\top}\mathbf{x} + \mathbf{b}^{(1)}$",
-            r"\mathbf{z}^{(1)}",
-            Z1,
-            z1,
-        ),
-        (
-            r"$\mathbf{a}^{(1)} = \sigma(\mathbf{z}^{(1)})$",
-            r"\mathbf{a}^{(1)}",
-            A1,
-            [sigmoid(v) for v in Z1],
-        ),
-        *output,
-    )
-    tags = ("forward_z1", "forward_a1", "forward_z2", "forward_output")
-    forward_steps = [_forward_step(row, tag, defs) for row, tag in zip(forward, tags, strict=True)]
-    # The gradients in general symbols (d inputs, h hidden units, K outputs): column
-    # vectors x, a^(1), delta^(l) of one sample, proved at this network's sizes.
+    # The forward pass and the gradients in general symbols (d inputs, h hidden units,
+    # K outputs): column vectors x, z^(l), a^(1), delta^(l) of one sample, proved at this
+    # network's sizes.  The instance names its pre-activations, activations and deltas
+    # (display symbols defined here, substituted back by the proofs), so it prints
+    # readably: a^(1)_1, not a sigmoid of weights nested in a sigmoid.
     d_, h_, k_ = size_symbols("d h K")
     sizes = {d_: W1.shape[0], h_: n_hidden, k_: n_out}
     x_g = sp.MatrixSymbol(r"\mathbf{x}", d_, 1)
+    W1_g = sp.MatrixSymbol("{W^{(1)}}", d_, h_)
+    b1_g = sp.MatrixSymbol(r"\mathbf{b}^{(1)}", h_, 1)
+    z1_g = sp.MatrixSymbol(r"\mathbf{z}^{(1)}", h_, 1)
     a1_g = sp.MatrixSymbol(r"\mathbf{a}^{(1)}", h_, 1)
-    W2_g = sp.MatrixSymbol("W^{(2)}", h_, k_)
+    W2_g = sp.MatrixSymbol("{W^{(2)}}", h_, k_)
+    # one output has a bias b^(2), several a vector of biases (bold, as the book writes them)
+    bias2 = r"\mathbf{b}^{(2)}" if n_out > 1 else "b^{(2)}"
+    b2_g = sp.MatrixSymbol(bias2, k_, 1)
     delta_g = {
         1: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(1)}}", h_, 1),
         2: sp.MatrixSymbol(r"{\boldsymbol{\delta}^{(2)}}", k_, 1),
     }
+    softmax_output = n_out > 1
+    if softmax_output:
+        Z2 = [Tex(f"z^{{(2)}}_{{{k + 1}}}") for k in range(n_out)]
+        out = [Tex(f"p_{{{k + 1}}}") for k in range(n_out)]
+        out_values = [softmax(k + 1, *Z2) for k in range(n_out)]
+        # p_k = e^{z_k} / sum_c e^{z_c}, entry k of the softmax
+        k, c = sp.symbols("k c", integer=True)
+        z2_k = sp.IndexedBase("z^{(2)}")
+        out_shown = General(
+            sp.exp(z2_k[k]) / sp.Sum(sp.exp(z2_k[c]), (c, 1, k_)),
+            sizes,
+            {z2_k: Z2},
+            entry=(k, k_),
+        )
+        out_label, out_vector = "output probabilities (softmax)", "p_k"
+    else:
+        Z2 = [Tex("z^{(2)}")]
+        out = [Tex(r"\hat{y}")]
+        out_values = [sigmoid(Z2[0])]
+        z2_g = sp.MatrixSymbol("z^{(2)}", k_, 1)
+        out_shown = General(Apply(sigmoid, z2_g), sizes, {z2_g: sp.ImmutableMatrix(Z2)})
+        out_label, out_vector = "prediction", ""
+    forward_steps = [
+        _forward_step(
+            "hidden pre-activations",
+            "forward_z1",
+            Z1,
+            z1,
+            General(
+                sp.MatAdd(sp.MatMul(W1_g.T, x_g), b1_g),
+                sizes,
+                {W1_g: W1, x_g: sp.ImmutableMatrix(x), b1_g: sp.ImmutableMatrix(b1)},
+            ),
+            defs,
+            r"\mathbf{z}^{(1)}",
+        ),
+        _forward_step(
+            "hidden activations",
+            "forward_a1",
+            A1,
+            [sigmoid(v) for v in Z1],
+            General(Apply(sigmoid, z1_g), sizes, {z1_g: sp.ImmutableMatrix(Z1)}),
+            defs,
+            r"\mathbf{a}^{(1)}",
+        ),
+        _forward_step(
+            "output pre-activations" if softmax_output else "output pre-activation",
+            "forward_z2",
+            Z2,
+            net["Z2_of_A1"],
+            General(
+                sp.MatAdd(sp.MatMul(W2_g.T, a1_g), b2_g),
+                sizes,
+                {W2_g: W2, a1_g: sp.ImmutableMatrix(A1), b2_g: sp.ImmutableMatrix(b2)},
+            ),
+            defs,
+            r"\mathbf{z}^{(2)}",
+        ),
+        _forward_step(out_label, "forward_output", out, out_values, out_shown, defs, out_vector),
+    ]
+    delta2_shown = [o - label for o, label in zip(out, labels, strict=True)]
     # the hidden delta as a textbook writes it: back through W^(2), times the sigmoid's
     # slope, element-wise; proved against the derivative of the loss with respect to the
     # free hidden pre-activations u (a^(1)_h = sigma(u_h) for this step)
@@ -144,7 +202,10 @@ def _mlp_derivation(
     d1_vec = Tex(r"\frac{\partial L}{\partial \mathbf{z}^{(1)}}")
     _define(defs, d1_vec, grad(loss_u, u))
     _define(defs, hidden.symbol, hidden)
-    delta1 = list(hidden.instance())  # the hidden deltas of the instance, named quantities
+    # the hidden deltas of the instance, named delta^(1)_h in the hidden layer's gradients
+    delta1 = [Tex(f"\\delta^{{(1)}}_{{{h + 1}}}") for h in range(n_hidden)]
+    for symbol, value in zip(delta1, hidden.instance(), strict=True):
+        _define(defs, symbol, value)
     # both layers follow one rule: weights' gradient = the input entering the layer times
     # the layer's delta^T; biases' gradient = its delta
     layers = (
@@ -157,7 +218,8 @@ def _mlp_derivation(
         arrays = {below_g: sp.ImmutableMatrix(below), dg: sp.ImmutableMatrix(delta)}
         gW = Tex(rf"\frac{{\partial L}}{{\partial W^{{({layer})}}}}")
         gWv = General(sp.MatMul(below_g, dg.T), sizes, arrays)
-        gb = Tex(rf"\frac{{\partial L}}{{\partial \mathbf{{b}}^{{({layer})}}}}")
+        bias = bias2 if layer == 2 else r"\mathbf{b}^{(1)}"
+        gb = Tex(rf"\frac{{\partial L}}{{\partial {bias}}}")
         gbv = General(dg, sizes, arrays)
         _define(defs, gW, W.applyfunc(lambda w: sp.Derivative(loss_full, w)))
         _define(defs, gWv.symbol, gWv)
@@ -247,17 +309,6 @@ def mlp_sigmoid_derivation() -> Derivation:
         yhat_minus_y,
         tag="delta2",
     )
-    # the instance's output, named: z^(2) and y-hat (display symbols)
-    Z2, yhat = Tex("z^{(2)}"), Tex(r"\hat{y}")
-    output: tuple[Forward, Forward] = (
-        (
-            r"$z^{(2)} = W^{(2)\top}\mathbf{a}^{(1)} + b^{(2)}$",
-            "z^{(2)}",
-            [Z2],
-            net["Z2_of_A1"],
-        ),
-        (r"$\hat{y} = \sigma(z^{(2)})$", r"\hat{y}", [yhat], [sigmoid(Z2)]),
-    )
     return _mlp_derivation(
         "mlp_sigmoid",
         "Backpropagation with a sigmoid output",
@@ -268,8 +319,7 @@ def mlp_sigmoid_derivation() -> Derivation:
         step,
         {d2: sp.Derivative(bce_of(sigmoid(z2), y), z2), yhat_minus_y: sigmoid(z2) - y},
         {},
-        output,
-        [yhat - y],
+        [y],
     )
 
 
@@ -314,23 +364,6 @@ def mlp_softmax_derivation() -> Derivation:
         tag="delta2",
     )
     p_minus_y_value = sp.ImmutableMatrix([softmax(k + 1, *z2s) - ys[k] for k in range(K)])
-    # the instance's output, named: z^(2)_k and p_k (display symbols)
-    Z2 = [Tex(f"z^{{(2)}}_{{{k + 1}}}") for k in range(K)]
-    Ps = [Tex(f"p_{{{k + 1}}}") for k in range(K)]
-    output: tuple[Forward, Forward] = (
-        (
-            r"$\mathbf{z}^{(2)} = W^{(2)\top}\mathbf{a}^{(1)} + \mathbf{b}^{(2)}$",
-            r"\mathbf{z}^{(2)}",
-            Z2,
-            net["Z2_of_A1"],
-        ),
-        (
-            r"$\mathbf{p} = \operatorname{softmax}(\mathbf{z}^{(2)})$",
-            r"\mathbf{p}",
-            Ps,
-            [softmax(k + 1, *Z2) for k in range(K)],
-        ),
-    )
     return _mlp_derivation(
         "mlp_softmax",
         "Backpropagation with a softmax output",
@@ -341,6 +374,5 @@ def mlp_softmax_derivation() -> Derivation:
         step,
         {d2: grad(ce2, z2s), p_minus_y: p_minus_y_value},
         one_hot,
-        output,
-        [Ps[k] - ys[k] for k in range(K)],
+        ys,
     )
