@@ -278,8 +278,9 @@ def mlp_sigmoid_derivation() -> Derivation:
 
     Every weight's gradient is proved equal to SymPy's direct derivative of the
     composed loss.  Tags: ``forward_z1``, ``forward_a1``, ``forward_z2``,
-    ``forward_output`` (the instance's forward pass: what its named quantities
-    :math:`z^{(1)}_h`, :math:`a^{(1)}_h`, :math:`z^{(2)}`, :math:`\hat y` stand for),
+    ``forward_output`` (the forward pass in general symbols; at the instance they define
+    the named quantities :math:`z^{(1)}_h`, :math:`a^{(1)}_h`, :math:`z^{(2)}`,
+    :math:`\hat y` that the instance of the other steps is printed with),
     ``delta2``, ``delta_hidden`` (:math:`\boldsymbol\delta^{(1)} = (W^{(2)}
     \boldsymbol\delta^{(2)}) \odot \mathbf a^{(1)} \odot (\mathbf 1 - \mathbf a^{(1)})`
     in general symbols), ``mlp_delta_hidden`` (its entry ``h`` in the kernel's
