@@ -218,3 +218,99 @@ def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
     )
     with pytest.raises(DerivationError, match="quadratic form"):
         bad.verify()
+
+
+# -- chapter 10: the hidden delta in a textbook's order; readable proved instances ----------
+MLP_STEPS = ["delta2", "delta_hidden", "grad_W2", "grad_b2", "grad_W1", "grad_b1"]
+MLP_FORWARD = ["forward_z1", "forward_a1", "forward_z2", "forward_output"]
+HIDDEN_DELTA = (
+    r"\left({W^{(2)}} {\boldsymbol{\delta}^{(2)}}\right) \odot \mathbf{a}^{(1)} \odot "
+    r"\left(\mathbf{1} - \mathbf{a}^{(1)}\right)"
+)
+
+
+def test_hadamard_product_prints_as_odot() -> None:
+    a = sp.MatrixSymbol("a", n, 1)
+    shown = general_latex(sp.HadamardProduct(a, sp.MatAdd(sp.OneMatrix(n, 1), -a)))
+    assert shown == r"a \odot \left(\mathbf{1} - a\right)"
+
+
+@pytest.mark.parametrize("name", ["mlp_sigmoid_derivation", "mlp_softmax_derivation"])
+def test_hidden_delta_displays_in_textbook_order(name: str) -> None:
+    import lrbook.symbolic as S
+
+    d = getattr(S, name)()
+    shown = d.latex(steps=MLP_STEPS)
+    assert HIDDEN_DELTA in shown
+    assert "(W^{(2)} \\delta^{(2)})_h" not in shown  # the kernel's form is not displayed
+    # the kernel is still printed from its own proved step
+    assert str(d.step("mlp_delta_hidden").rhs) == "a*back*(1 - a)"
+
+
+@pytest.mark.parametrize("name", ["mlp_sigmoid_derivation", "mlp_softmax_derivation"])
+def test_hidden_delta_without_the_sigmoid_slope_fails_the_proof(name: str) -> None:
+    import lrbook.symbolic as S
+
+    d = getattr(S, name)()
+    step = d.step("delta_hidden")
+    right = d.generals[step.rhs]
+    back = right.expr.args[0]  # W^(2) delta^(2), without a^(1) (1 - a^(1))
+    wrong = General(back, right.sizes, right.arrays)
+    check = Derivation(
+        "demo",
+        "demo",
+        [claim("hidden delta", step.lhs, wrong.symbol, given=step.given)],
+        defs={**d.defs, wrong.symbol: wrong},
+    )
+    with pytest.raises(DerivationError, match="step 0"):
+        check.verify()
+
+
+@pytest.mark.parametrize("name", ["mlp_sigmoid_derivation", "mlp_softmax_derivation"])
+def test_backprop_instance_is_printed_with_named_activations(name: str) -> None:
+    import lrbook.symbolic as S
+
+    d = getattr(S, name)()
+    instance = d.latex(steps=MLP_STEPS, form="instance")
+    forward = d.latex(steps=MLP_FORWARD, form="instance")
+    assert "a^{(1)}_{1}" in instance
+    assert r"\sigma\left(b" not in instance  # no nested sigmoids of the weights
+    # the names are defined by the forward pass, printed from the same definitions
+    assert r"\sigma\left(z^{(1)}_{1}\right)" in forward
+    assert "b^{(1)}_1 + w^{(1)}_{11} x_{1} + w^{(1)}_{21} x_{2}" in forward
+    assert len(instance) < 5000, len(instance)
+
+
+def test_bce_instance_names_the_logits_and_defines_them() -> None:
+    d = bce_derivation()
+    steps = [d.index("grad_mean") - 1, "grad_mean", "grad_intercept"]
+    instance = d.latex(steps=steps, form="instance")
+    assert r"\sigma\left(z_{1}\right)" in instance
+    assert r"\sigma\left(b" not in instance
+    names = d.generals[d.step("grad_mean").rhs].names_latex()
+    assert r"z_{1} &= b + w_{1} x_{11} + w_{2} x_{12}" in names
+    assert names.startswith(r"\begin{aligned}")
+    assert names.count(r"\\") == 2
+
+
+def test_an_abbreviation_the_derivation_does_not_define_fails_the_proof() -> None:
+    x1, x2 = sp.symbols("x1 x2")
+    x = sp.IndexedBase("x")
+    total = sp.Symbol("T")
+    s = sp.Symbol("s")
+    named = General(sp.Sum(x[i], (i, 1, n)) ** 2, {n: 2}, {x: [x1, x2]}, names={x1 + x2: s})
+    assert named.instance() == s**2
+    assert named.names_latex() == "\\begin{aligned}\ns &= x_{1} + x_{2}\n\\end{aligned}"
+    assert General(x1).names_latex() == ""
+    for defs, holds in (({s: x1 + x2}, True), ({}, False)):
+        d = Derivation(
+            "demo",
+            "demo",
+            [claim("square", total, named.symbol)],
+            defs={total: (x1 + x2) ** 2, named.symbol: named, **defs},
+        )
+        if holds:
+            assert d.verify()
+        else:
+            with pytest.raises(DerivationError, match="step 0"):
+                d.verify()

@@ -25,6 +25,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from lrbook.symbolic.functions import Expr, Tex
 
@@ -159,6 +160,11 @@ class _GeneralPrinter(TextbookPrinter):
             arg = rf"\left({arg}\right)"
         return arg + r"^\top"
 
+    def _print_HadamardProduct(self, expr: Any) -> str:
+        # the element-wise product as the book writes it: (W d) \odot a
+        prec = PRECEDENCE["Pow"]
+        return r" \odot ".join(self.parenthesize(a, prec, strict=True) for a in expr.args)
+
     def _print_MatAdd(self, expr: Any) -> str:
         out = self._print(expr.args[0])
         for term in expr.args[1:]:
@@ -252,6 +258,11 @@ class General:
     entry : tuple, optional
         ``(j, d)`` when :attr:`expr` is the entry ``j`` of a vector of length ``d``
         (a free index): the instance is the column of entries ``j = 1 ... d``.
+    names : mapping, optional
+        Written-out subexpression of the instance -> the display symbol printed for it
+        (``{b + w_1 x_{11} + w_2 x_{12}: z_1}``), so the printed instance stays readable.
+        The derivation must define each symbol (``defs={z_1: ...}``): its proofs
+        substitute the definitions back, so an abbreviation cannot change what is proved.
 
     Examples
     --------
@@ -272,6 +283,7 @@ class General:
     sizes: Mapping[Any, int] = field(default_factory=dict)
     arrays: Mapping[Any, Any] = field(default_factory=dict)
     entry: tuple[Any, Any] | None = None
+    names: Mapping[Any, Any] = field(default_factory=dict)
 
     @property
     def symbol(self) -> Tex:
@@ -279,21 +291,43 @@ class General:
         return Tex(general_latex(self.expr))
 
     def instance(self) -> Expr:
-        """The general form at the instance sizes and arrays."""
+        """The general form at the instance sizes and arrays (:attr:`names` abbreviated)."""
         if self.entry is None:
-            return instantiate(self.expr, self.sizes, self.arrays)
+            return _abbreviate(instantiate(self.expr, self.sizes, self.arrays), self.names)
         index, length = self.entry
         size = int(sp.sympify(length).subs(self.sizes))
         return sp.ImmutableMatrix(
             [
-                instantiate(self.expr.subs(index, k), self.sizes, self.arrays)
+                _abbreviate(
+                    instantiate(self.expr.subs(index, k), self.sizes, self.arrays), self.names
+                )
                 for k in range(1, size + 1)
             ]
         )
 
+    def names_latex(self) -> str:
+        r"""What the abbreviations of the printed instance stand for, one per row (LaTeX).
+
+        Empty when :attr:`names` is.  ``z_{1} &= b + w_{1} x_{11} + ...`` rows of an
+        ``aligned`` block, printed from the same objects as the instance.
+        """
+        if not self.names:
+            return ""
+        rows = [f"{textbook_latex(k)} &= {textbook_latex(v)}" for v, k in self.names.items()]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
+
     def describe_sizes(self) -> str:
         """``"n = 3, d = 2"``: the instance, for the "how this was verified" note."""
         return ", ".join(f"{sp.latex(k)} = {v}" for k, v in self.sizes.items())
+
+
+def _abbreviate(expr: Expr, names: Mapping[Any, Any]) -> Expr:
+    """``expr`` with every subexpression in ``names`` replaced by its symbol."""
+    if not names:
+        return expr
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr.applyfunc(lambda e: e.xreplace(dict(names))))
+    return expr.xreplace(dict(names))
 
 
 def size_symbols(names: str) -> tuple[Any, ...]:

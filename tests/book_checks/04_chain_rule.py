@@ -85,7 +85,26 @@ def _math_ch04_eq_grad_mean() -> object:
     return d.math([d.index("grad_mean") - 1, "grad_mean", "grad_intercept"])
 
 
+def _math_ch04_eq_grad_mean_instance() -> object:
+    """The instance of ch04_eq_grad_mean in its 'How this was verified' box."""
+    from lrbook import symbolic as S
+
+    d = S.bce_derivation()
+    steps = [d.index("grad_mean") - 1, "grad_mean", "grad_intercept"]
+    return d.math(steps, form="instance")
+
+
+def _math_ch04_logits_instance() -> object:
+    """What the instance's logits z_i stand for (printed from the same General)."""
+    from lrbook import symbolic as S
+
+    d = S.bce_derivation()
+    return S.LatexMath(d.generals[d.step("grad_mean").rhs].names_latex())
+
+
 CHECKS = {
+    "ch04_eq_grad_mean_instance": _math_ch04_eq_grad_mean_instance,
+    "ch04_logits_instance": _math_ch04_logits_instance,
     "ch04_eq_grad_sum": _math_ch04_eq_grad_sum,
     "ch04_eq_grad_ones": _math_ch04_eq_grad_ones,
     "ch04_a": _one_example_a,

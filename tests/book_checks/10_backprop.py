@@ -54,18 +54,16 @@ def _gradcheck_err() -> float:
     return float(gradcheck.check_gradient(loss_of, grad_of, theta0).max_relative_error)
 
 
-def _math_eq_mlp_deltas() -> object:
-    """The glued equation eq-mlp-deltas (compared through its repr, the LaTeX)."""
+# the steps ch10 shows (the forward pass and the kernel's form are in the derivation too)
+MLP_STEPS = ["delta2", "delta_hidden", "grad_W2", "grad_b2", "grad_W1", "grad_b1"]
+MLP_FORWARD = ["forward_z1", "forward_a1", "forward_z2", "forward_output"]
+
+
+def _mlp(name: str, steps: list[str], form: str = "general") -> object:
+    """A glued equation of the backprop derivations (compared through its repr, the LaTeX)."""
     from lrbook import symbolic as S
 
-    return S.mlp_sigmoid_derivation().math()
-
-
-def _math_eq_mlp_softmax_deltas() -> object:
-    """The glued equation eq-mlp-softmax-deltas (compared through its repr, the LaTeX)."""
-    from lrbook import symbolic as S
-
-    return S.mlp_softmax_derivation().math()
+    return getattr(S, f"mlp_{name}_derivation")().math(steps, form=form)
 
 
 def _symmetric_start(which: str) -> float:
@@ -162,8 +160,12 @@ CHECKS: dict[str, Callable[[], Any]] = {
     "rand-loss": lambda: _symmetric_start("random"),
     "width-best": _width_best,
     "width-max-val": lambda: _width_curve()[1][-1],
-    "eq-mlp-deltas": _math_eq_mlp_deltas,
-    "eq-mlp-softmax-deltas": _math_eq_mlp_softmax_deltas,
+    "eq-mlp-deltas": lambda: _mlp("sigmoid", MLP_STEPS),
+    "eq-mlp-deltas-instance": lambda: _mlp("sigmoid", MLP_STEPS, "instance"),
+    "eq-mlp-forward-instance": lambda: _mlp("sigmoid", MLP_FORWARD, "instance"),
+    "eq-mlp-softmax-deltas": lambda: _mlp("softmax", MLP_STEPS),
+    "eq-mlp-softmax-deltas-instance": lambda: _mlp("softmax", MLP_STEPS, "instance"),
+    "eq-mlp-softmax-forward-instance": lambda: _mlp("softmax", MLP_FORWARD, "instance"),
     "mlp-n-params": lambda: 17,
     "xor-acc-lr": _acc_lr,
     "xor-acc-net": _acc_net,

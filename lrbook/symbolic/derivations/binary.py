@@ -198,7 +198,12 @@ def bce_derivation() -> Derivation:
     yg = sp.MatrixSymbol(r"\mathbf{y}", n_, 1)
     thetag = sp.MatrixSymbol(r"\boldsymbol{\theta}", d_ + 1, 1)
     onesg = sp.MatrixSymbol(r"\mathbf{1}", n_, 1)
+    # the printed instance names each sample's logit z_i (defined below, substituted back
+    # by the proofs) instead of writing b + w_1 x_{i1} + w_2 x_{i2} inside every sigmoid
+    z_names = {zv[k]: Tex(f"z_{{{k + 1}}}") for k in range(n)}
+    defs.update({name: value for value, name in z_names.items()})
     at: dict[str, Any] = {
+        "names": z_names,
         "sizes": {n_: n, d_: 2},
         "arrays": {
             x_ij: X,
