@@ -104,7 +104,7 @@ def _mlp_derivation(
     # delta2 is given as a function of the hidden pre-activations
     d2_u = [e.xreplace(dict(zip(z1, u, strict=True))) for e in delta2]
     backs_u = [sp.Add(*[W2[h, k] * d2_u[k] for k in range(n_out)]) for h in range(n_hidden)]
-    d1 = Tex(r"\delta^{(1)}_h")
+    d1 = Tex(r"\delta^{(1)}_j")
     defs: dict[Any, Expr] = {}
     # The forward pass and the gradients in general symbols (d inputs, h hidden units,
     # K outputs): column vectors x, z^(l), a^(1), delta^(l) of one sample, proved at this
@@ -257,7 +257,7 @@ def _mlp_derivation(
             tag="delta_hidden",
         ),
         claim(
-            r"hidden deltas in the kernel's form, entry $h$, with $a = a^{(1)}_h$",
+            r"hidden deltas in the kernel's form, entry $j$, with $a = a^{(1)}_j$",
             d1,
             back * a * (1 - a),
             given=tuple(
