@@ -3,7 +3,7 @@
 Both derivations differentiate the summed negative log-likelihood of the same small
 logistic sample (:func:`_logistic_sample`: n = 3 samples, d = 2 features, the
 intercept being a column of ones in X).  The softmax blocks of Newton's method
-(:func:`_softmax_block_steps`) differentiate the mean cross-entropy of n = 2 samples,
+(``_softmax_block_steps``) differentiate the mean cross-entropy of n = 2 samples,
 d = 2 features, K = 3 classes.
 """
 
@@ -314,7 +314,7 @@ def newton_derivation() -> Derivation:
     r"""Newton's method: the logistic Hessian :math:`X^\top S X`, its PSD-ness, the softmax blocks.
 
     Tags: ``hessian``, ``psd``, ``softmax_blocks``, ``softmax_blocks_matrix``,
-    ``softmax_blocks_penalised`` (see :func:`_softmax_block_steps`).
+    ``softmax_blocks_penalised`` (see ``_softmax_block_steps``).
 
     Examples
     --------
