@@ -275,8 +275,8 @@ def _softmax_block_steps() -> tuple[list[Step], dict[Any, Any]]:
     )
     d2J = Tex(r"\frac{\partial^2 J}{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}")
     d2J_penalised = Tex(
-        r"\frac{\partial^2}{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}"
-        r"\left(J + \frac{\alpha}{2}\lVert W \rVert^2\right)"
+        r"\frac{\partial^2 \left(J + \frac{\alpha}{2}\lVert W \rVert^2\right)}"
+        r"{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}"
     )
     defs: dict[Any, Any] = {
         d2J: blocks(mean_ce),
