@@ -200,26 +200,6 @@ def test_hessian_displays_are_general_and_agree_with_their_instance(name, steps)
         assert d.defs[symbol] == form.instance()
 
 
-def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
-    from lrbook.symbolic import newton_derivation
-
-    d = newton_derivation()
-    quad = d.step("quadratic form")
-    (form,) = [g for s, g in d.generals.items() if s == quad.rhs]
-    # forgetting the square of x_i^T v: the displayed sum is no longer the quadratic form
-    summand, limits = form.expr.args[0], form.expr.args[1:]
-    weight, square = summand.args
-    wrong = General(sp.Sum(weight * square.base, *limits), form.sizes, form.arrays)
-    bad = Derivation(
-        "bad",
-        "bad",
-        [claim("quadratic form", quad.lhs, wrong.symbol)],
-        defs={**d.defs, wrong.symbol: wrong},
-    )
-    with pytest.raises(DerivationError, match="quadratic form"):
-        bad.verify()
-
-
 SOFTMAX_BLOCK_STEPS = ["softmax_blocks", "softmax_blocks_matrix", "softmax_blocks_penalised"]
 
 
@@ -267,7 +247,7 @@ def _softmax_block_variant(which: str) -> General:
         expr = right.expr.xreplace({delta: sp.Integer(1)})
     else:  # pragma: no cover
         raise ValueError(which)
-    return General(expr, right.sizes, right.arrays, blocks=right.blocks)
+    return type(right)(expr, right.sizes, right.arrays, blocks=right.blocks)
 
 
 @pytest.mark.parametrize("which", ["right", "no 1/n", "p_ic - delta_jc", "delta_jc = 1"])
@@ -291,10 +271,34 @@ def test_a_wrong_softmax_hessian_block_fails_the_proof(which: str) -> None:
 
 
 def test_a_block_form_is_instantiated_block_by_block() -> None:
+    from lrbook.symbolic.derivations.newton import _BlockGeneral
+
     K = size_symbols("K")[0]
     j, c = sp.symbols("j c", integer=True)
     a = sp.IndexedBase("a")
     entries = sp.Matrix(2, 2, sp.symbols("a11 a12 a21 a22"))
     # block (j, c) is the 1 x 1 number a_jc + delta_jc: the instance is the 2 x 2 matrix
-    form = General(a[j, c] + sp.KroneckerDelta(j, c), {K: 2}, {a: entries}, blocks=((j, K), (c, K)))
+    form = _BlockGeneral(
+        a[j, c] + sp.KroneckerDelta(j, c), {K: 2}, {a: entries}, blocks=((j, K), (c, K))
+    )
     assert form.instance() == sp.ImmutableMatrix(entries + sp.eye(2))
+
+
+def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
+    from lrbook.symbolic import newton_derivation
+
+    d = newton_derivation()
+    quad = d.step("quadratic form")
+    (form,) = [g for s, g in d.generals.items() if s == quad.rhs]
+    # forgetting the square of x_i^T v: the displayed sum is no longer the quadratic form
+    summand, limits = form.expr.args[0], form.expr.args[1:]
+    weight, square = summand.args
+    wrong = General(sp.Sum(weight * square.base, *limits), form.sizes, form.arrays)
+    bad = Derivation(
+        "bad",
+        "bad",
+        [claim("quadratic form", quad.lhs, wrong.symbol)],
+        defs={**d.defs, wrong.symbol: wrong},
+    )
+    with pytest.raises(DerivationError, match="quadratic form"):
+        bad.verify()

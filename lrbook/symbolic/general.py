@@ -252,10 +252,6 @@ class General:
     entry : tuple, optional
         ``(j, d)`` when :attr:`expr` is the entry ``j`` of a vector of length ``d``
         (a free index): the instance is the column of entries ``j = 1 ... d``.
-    blocks : tuple, optional
-        ``((j, K), (c, K))`` when :attr:`expr` is the block ``(j, c)`` of a matrix of
-        blocks (two free indices, e.g. a pair of classes): the instance is the whole
-        matrix, block ``(j, c)`` for ``j, c = 1 ... K``.
 
     Examples
     --------
@@ -276,7 +272,6 @@ class General:
     sizes: Mapping[Any, int] = field(default_factory=dict)
     arrays: Mapping[Any, Any] = field(default_factory=dict)
     entry: tuple[Any, Any] | None = None
-    blocks: tuple[tuple[Any, Any], tuple[Any, Any]] | None = None
 
     @property
     def symbol(self) -> Tex:
@@ -285,8 +280,6 @@ class General:
 
     def instance(self) -> Expr:
         """The general form at the instance sizes and arrays."""
-        if self.blocks is not None:
-            return self._block_instance(self.blocks)
         if self.entry is None:
             return instantiate(self.expr, self.sizes, self.arrays)
         index, length = self.entry
@@ -297,17 +290,6 @@ class General:
                 for k in range(1, size + 1)
             ]
         )
-
-    def _block_instance(self, blocks: tuple[tuple[Any, Any], tuple[Any, Any]]) -> Expr:
-        (j, rows), (c, cols) = blocks
-        n_rows, n_cols = (int(sp.sympify(m).subs(self.sizes)) for m in (rows, cols))
-
-        def block(a: int, b: int) -> Any:
-            value = instantiate(self.expr.subs({j: a, c: b}), self.sizes, self.arrays)
-            return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
-
-        grid = [[block(a, b) for b in range(1, n_cols + 1)] for a in range(1, n_rows + 1)]
-        return sp.ImmutableMatrix(sp.BlockMatrix(grid).as_explicit())
 
     def describe_sizes(self) -> str:
         """``"n = 3, d = 2"``: the instance, for the "how this was verified" note."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -28,6 +29,7 @@ from lrbook.symbolic.functions import (
 from lrbook.symbolic.general import (
     General,
     general_latex,
+    instantiate,
     product,
     size_symbols,
     terms,
@@ -197,6 +199,31 @@ class _Diagonal(MatrixExpr):
         return str(self.args[0])
 
 
+@dataclass(frozen=True)
+class _BlockGeneral(General):
+    r"""A :class:`General` for block ``(j, c)`` of a matrix of blocks (two free indices).
+
+    ``blocks = ((j, K), (c, K))``: the instance is the whole matrix, block ``(j, c)``
+    (:attr:`expr` with ``j, c`` substituted) for ``j, c = 1 ... K``.  Displayed and
+    proved like any :class:`General`: a wrong block, even one, fails the proof.
+    """
+
+    blocks: tuple[tuple[Any, Any], tuple[Any, Any]] | None = None
+
+    def instance(self) -> Expr:
+        if self.blocks is None:
+            return super().instance()
+        (j, rows), (c, cols) = self.blocks
+        n_rows, n_cols = (int(sp.sympify(m).subs(self.sizes)) for m in (rows, cols))
+
+        def block(a: int, b: int) -> Any:
+            value = instantiate(self.expr.subs({j: a, c: b}), self.sizes, self.arrays)
+            return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
+
+        grid = [[block(a, b) for b in range(1, n_cols + 1)] for a in range(1, n_rows + 1)]
+        return sp.ImmutableMatrix(sp.BlockMatrix(grid).as_explicit())
+
+
 def _sum_as_written(summand: Any, *limits: Any) -> Any:
     """``Sum(summand, *limits)`` keeping a matrix summand's factors in the order written.
 
@@ -225,8 +252,8 @@ def _softmax_block_steps() -> tuple[list[Step], dict[Any, Any]]:
         = \frac{1}{n} X^\top S_{jc} X,
 
     and with the L2 penalty :math:`\frac{\alpha}{2}\lVert W \rVert^2` the diagonal blocks
-    gain :math:`\alpha I`.  Each general form is a :class:`General` with two free class
-    indices: its instance (n = 2, d = 2, K = 3) is the whole ``dK x dK`` Hessian, block
+    gain :math:`\alpha I`.  Each general form is a ``_BlockGeneral`` (two free class
+    indices): its instance (n = 2, d = 2, K = 3) is the whole ``dK x dK`` Hessian, block
     ``(j, c)`` in rows ``(j - 1) d + 1 ... j d`` and columns ``(c - 1) d + 1 ... c d``,
     and the left-hand sides are the same matrix of second derivatives of the explicit
     :math:`J`.  The probabilities of the instance are symbols ``p_{ik}`` defined as
@@ -264,12 +291,12 @@ def _softmax_block_steps() -> tuple[list[Step], dict[Any, Any]]:
         "blocks": ((j, K_), (c, K_)),
     }
     S_jc = _Diagonal("S_{jc}", weight, i, n_)
-    as_sum = General(
+    as_sum = _BlockGeneral(
         product(1 / n_, _sum_as_written(sp.MatMul(weight, xi, xi.T, evaluate=False), (i, 1, n_))),
         **at,
     )
-    as_products = General(sp.MatMul(1 / n_, Xg.T, S_jc, Xg, evaluate=False), **at)
-    with_penalty = General(
+    as_products = _BlockGeneral(sp.MatMul(1 / n_, Xg.T, S_jc, Xg, evaluate=False), **at)
+    with_penalty = _BlockGeneral(
         sp.MatAdd(as_products.expr, sp.MatMul(alpha, delta, Ig, evaluate=False), evaluate=False),
         **at,
     )
