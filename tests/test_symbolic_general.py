@@ -200,6 +200,90 @@ def test_hessian_displays_are_general_and_agree_with_their_instance(name, steps)
         assert d.defs[symbol] == form.instance()
 
 
+SOFTMAX_BLOCK_STEPS = ["softmax_blocks", "softmax_blocks_matrix", "softmax_blocks_penalised"]
+
+
+def test_softmax_hessian_blocks_are_general_and_agree_with_the_instance() -> None:
+    """Chapter 11: block (j, c) in general symbols; its instance is the whole dK x dK Hessian."""
+    from lrbook.symbolic import newton_derivation
+
+    d = newton_derivation()
+    general = d.latex(steps=SOFTMAX_BLOCK_STEPS)
+    assert not INSTANCE_SIZE.search(general), general
+    assert (
+        r"\frac{1}{n} \sum_{i=1}^{n} p_{ij} \left(\delta_{j c} - p_{ic}\right) "
+        r"\mathbf{x}_{i} \mathbf{x}_{i}^\top" in general
+    )
+    assert r"\frac{1}{n} X^\top S_{jc} X + \alpha \delta_{j c} I" in general
+    assert d.instance_sizes(SOFTMAX_BLOCK_STEPS) == "K = 3, d = 2, n = 2"
+    instance = d.latex(steps=SOFTMAX_BLOCK_STEPS, form="instance")
+    assert r"\sum" not in instance
+    assert "p_{23}" in instance
+    for step in (d.step(k) for k in SOFTMAX_BLOCK_STEPS):
+        form = d.generals[step.rhs]
+        assert form.instance() == d.defs[step.rhs]
+        assert form.instance().shape == (6, 6)  # K x K blocks of d x d
+
+
+def _softmax_block_variant(which: str) -> General:
+    """The displayed block (j, c) of the Hessian of J, or a wrong variant of it."""
+    from lrbook.symbolic import newton_derivation
+
+    d = newton_derivation()
+    right = d.generals[d.step("softmax_blocks").rhs]
+    mean, total = right.expr.args  # 1/n, the sum over i
+    (summand, limits) = total.args
+    weight, x_i, x_i_t = summand.args
+    p_ij, difference = weight.args
+    delta, minus_p_ic = difference.args
+    if which == "right":
+        expr = right.expr
+    elif which == "no 1/n":
+        expr = total
+    elif which == "p_ic - delta_jc":
+        flipped = sp.Mul(p_ij, terms(-minus_p_ic, -delta), evaluate=False)
+        expr = sp.Mul(mean, sp.Sum(sp.MatMul(flipped, x_i, x_i_t), limits), evaluate=False)
+    elif which == "delta_jc = 1":  # right on the diagonal blocks only
+        expr = right.expr.xreplace({delta: sp.Integer(1)})
+    else:  # pragma: no cover
+        raise ValueError(which)
+    return type(right)(expr, right.sizes, right.arrays, blocks=right.blocks)
+
+
+@pytest.mark.parametrize("which", ["right", "no 1/n", "p_ic - delta_jc", "delta_jc = 1"])
+def test_a_wrong_softmax_hessian_block_fails_the_proof(which: str) -> None:
+    from lrbook.symbolic import newton_derivation
+
+    d = newton_derivation()
+    step = d.step("softmax_blocks")
+    general = _softmax_block_variant(which)
+    check = Derivation(
+        "demo",
+        "demo",
+        [claim("block (j, c)", step.lhs, general.symbol, given=step.given)],
+        defs={**d.defs, general.symbol: general},
+    )
+    if which == "right":
+        assert check.verify()
+    else:
+        with pytest.raises(DerivationError, match="step 0"):
+            check.verify()
+
+
+def test_a_block_form_is_instantiated_block_by_block() -> None:
+    from lrbook.symbolic.derivations.newton import _BlockGeneral
+
+    K = size_symbols("K")[0]
+    j, c = sp.symbols("j c", integer=True)
+    a = sp.IndexedBase("a")
+    entries = sp.Matrix(2, 2, sp.symbols("a11 a12 a21 a22"))
+    # block (j, c) is the 1 x 1 number a_jc + delta_jc: the instance is the 2 x 2 matrix
+    form = _BlockGeneral(
+        a[j, c] + sp.KroneckerDelta(j, c), {K: 2}, {a: entries}, blocks=((j, K), (c, K))
+    )
+    assert form.instance() == sp.ImmutableMatrix(entries + sp.eye(2))
+
+
 def test_a_wrong_general_quadratic_form_fails_the_newton_proof() -> None:
     from lrbook.symbolic import newton_derivation
 

@@ -2,33 +2,38 @@
 
 Both derivations differentiate the summed negative log-likelihood of the same small
 logistic sample (:func:`_logistic_sample`: n = 3 samples, d = 2 features, the
-intercept being a column of ones in X).
+intercept being a column of ones in X).  The softmax blocks of Newton's method
+(``_softmax_block_steps``) differentiate the mean cross-entropy of n = 2 samples,
+d = 2 features, K = 3 classes.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.core.symbol import Str
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from lrbook.symbolic.core import Derivation, Step, chain, claim
-from lrbook.symbolic.derivations._symbols import (
-    bce_of,
-    delta_jc,
-    p_c,
-    p_j,
-    syms,
-    z,
-)
+from lrbook.symbolic.derivations._symbols import bce_of, syms, z
 from lrbook.symbolic.functions import (
     Expr,
     Tex,
     sigmoid,
     softmax,
 )
-from lrbook.symbolic.general import General, product, size_symbols, terms
+from lrbook.symbolic.general import (
+    General,
+    general_latex,
+    instantiate,
+    product,
+    size_symbols,
+    terms,
+)
 
 __all__ = ["fisher_information_derivation", "newton_derivation"]
 
@@ -116,11 +121,227 @@ def _psd_steps(
     return steps, defs
 
 
+class _Sample(MatrixExpr):
+    r"""Sample ``i`` of ``X`` as a column, :math:`\mathbf{x}_i` (row ``i`` of X, counted from 1).
+
+    ``transposed`` gives the row :math:`\mathbf{x}_i^\top`.  A general form may sum over
+    ``i`` (``\sum_i p_i \mathbf{x}_i \mathbf{x}_i^\top``); at the instance (X explicit,
+    ``i`` a number) it is that row of X.
+    """
+
+    def __new__(cls, X: Any, i: Any, transposed: bool = False) -> _Sample:
+        obj: _Sample = MatrixExpr.__new__(cls, X, sp.sympify(i), sp.Integer(int(transposed)))
+        return obj
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        X, _, transposed = self.args
+        return (sp.Integer(1), X.shape[1]) if transposed else (X.shape[1], sp.Integer(1))
+
+    @property
+    def free_symbols(self) -> set[Any]:  # the sizes of X too, so that Sum.subs reaches them
+        X, i, _ = self.args
+        return set(X.free_symbols).union(
+            *(sp.sympify(k).free_symbols for k in X.shape), i.free_symbols
+        )
+
+    def _entry(self, a: Any, b: Any, **kwargs: Any) -> Expr:
+        X, i, transposed = self.args
+        return X[i - 1, b if transposed else a]
+
+    def _eval_transpose(self) -> _Sample:
+        X, i, transposed = self.args
+        return _Sample(X, i, not transposed)
+
+    def doit(self, **hints: Any) -> Any:
+        X, i, transposed = self.args
+        if isinstance(X, sp.MatrixBase) and i.is_Integer:
+            row = sp.ImmutableMatrix(X.row(int(i) - 1))
+            return row if transposed else row.T
+        return self
+
+    def _latex(self, printer: Any) -> str:
+        _, i, transposed = self.args
+        return rf"\mathbf{{x}}_{{{printer._print(i)}}}" + (r"^\top" if transposed else "")
+
+
+class _Diagonal(MatrixExpr):
+    r"""The ``n x n`` diagonal matrix of ``weight`` (an expression in ``i``), shown by ``name``.
+
+    At the instance (``n`` a number) it is ``diag(weight at i = 1, ..., n)``.
+    """
+
+    def __new__(cls, name: Any, weight: Any, i: Any, n: Any) -> _Diagonal:
+        name = name if isinstance(name, Str) else Str(name)
+        obj: _Diagonal = MatrixExpr.__new__(cls, name, sp.sympify(weight), i, sp.sympify(n))
+        return obj
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return (self.args[3], self.args[3])
+
+    @property
+    def free_symbols(self) -> set[Any]:
+        _, weight, i, n = self.args
+        return (weight.free_symbols - {i}) | n.free_symbols
+
+    def _entry(self, a: Any, b: Any, **kwargs: Any) -> Expr:
+        _, weight, i, _ = self.args
+        return sp.KroneckerDelta(a, b) * weight.subs(i, a + 1)
+
+    def doit(self, **hints: Any) -> Any:
+        _, weight, i, n = self.args
+        if n.is_Integer:
+            return sp.ImmutableMatrix(sp.diag(*[weight.subs(i, k) for k in range(1, int(n) + 1)]))
+        return self
+
+    def _latex(self, printer: Any) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class _BlockGeneral(General):
+    r"""A :class:`General` for block ``(j, c)`` of a matrix of blocks (two free indices).
+
+    ``blocks = ((j, K), (c, K))``: the instance is the whole matrix, block ``(j, c)``
+    (:attr:`expr` with ``j, c`` substituted) for ``j, c = 1 ... K``.  Displayed and
+    proved like any :class:`General`: a wrong block, even one, fails the proof.
+    """
+
+    blocks: tuple[tuple[Any, Any], tuple[Any, Any]] | None = None
+
+    def instance(self) -> Expr:
+        if self.blocks is None:
+            return super().instance()
+        (j, rows), (c, cols) = self.blocks
+        n_rows, n_cols = (int(sp.sympify(m).subs(self.sizes)) for m in (rows, cols))
+
+        def block(a: int, b: int) -> Any:
+            value = instantiate(self.expr.subs({j: a, c: b}), self.sizes, self.arrays)
+            return value if isinstance(value, sp.MatrixBase) else sp.ImmutableMatrix([[value]])
+
+        grid = [[block(a, b) for b in range(1, n_cols + 1)] for a in range(1, n_rows + 1)]
+        return sp.ImmutableMatrix(sp.BlockMatrix(grid).as_explicit())
+
+
+def _sum_as_written(summand: Any, *limits: Any) -> Any:
+    """``Sum(summand, *limits)`` keeping a matrix summand's factors in the order written.
+
+    ``Sum`` multiplies its summand by an orientation of 1, which rebuilds a matrix product
+    and reorders its scalar factor (``(-p + delta) p x x^T``); the summand is kept as given.
+    """
+    canonical = sp.Sum(summand, *limits)  # checks the limits
+    obj = sp.Expr.__new__(sp.Sum)
+    obj._args = (summand, *canonical.limits)
+    obj.is_commutative = summand.is_commutative
+    return obj
+
+
+def _softmax_block_steps() -> tuple[list[Step], dict[Any, Any]]:
+    r"""Block :math:`(j, c)` of the softmax Hessian, in general symbols, proved for every j, c.
+
+    The mean cross-entropy :math:`J` of softmax regression without intercept, ``W`` of
+    shape ``d x K`` with column :math:`\mathbf{w}_j` for class ``j``.  Three steps (tags
+    ``softmax_blocks``, ``softmax_blocks_matrix``, ``softmax_blocks_penalised``):
+
+    .. math::
+
+        \frac{\partial^2 J}{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}
+        = \frac{1}{n} \sum_{i=1}^{n} p_{ij}(\delta_{jc} - p_{ic})
+          \mathbf{x}_i \mathbf{x}_i^\top
+        = \frac{1}{n} X^\top S_{jc} X,
+
+    and with the L2 penalty :math:`\frac{\alpha}{2}\lVert W \rVert^2` the diagonal blocks
+    gain :math:`\alpha I`.  Each general form is a ``_BlockGeneral`` (two free class
+    indices): its instance (n = 2, d = 2, K = 3) is the whole ``dK x dK`` Hessian, block
+    ``(j, c)`` in rows ``(j - 1) d + 1 ... j d`` and columns ``(c - 1) d + 1 ... c d``,
+    and the left-hand sides are the same matrix of second derivatives of the explicit
+    :math:`J`.  The probabilities of the instance are symbols ``p_{ik}`` defined as
+    ``softmax_k`` of row ``i`` of ``XW``.
+    """
+    ns, d, K = 2, 2, 3
+    Xs = syms("x_{{{}{}}}", ns, d)
+    W = syms("w_{{{}{}}}", d, K)
+    Yn = syms("y_{{{}{}}}", ns, K)
+    Zn = Xs * W
+    Pn = sp.ImmutableMatrix(ns, K, lambda i, k: softmax(k + 1, *Zn.row(i)))
+    Ps = syms("p_{{{}{}}}", ns, K)  # shown in the instance; defined as Pn
+    mean_ce = -sp.Add(*[Yn[i, k] * sp.log(Pn[i, k]) for i in range(ns) for k in range(K)]) / ns
+    rows_one_hot = {Yn[i, K - 1]: 1 - sp.Add(*[Yn[i, k] for k in range(K - 1)]) for i in range(ns)}
+    alpha = sp.Symbol("alpha", positive=True)
+    penalised = mean_ce + alpha / 2 * sp.Add(*[wk**2 for wk in W])
+
+    def blocks(f: Expr) -> Any:
+        """The dK x dK matrix of second derivatives of f, class by class (block (j, c))."""
+        return sp.ImmutableMatrix(
+            d * K, d * K, lambda r, s: sp.Derivative(f, W[r % d, r // d], W[s % d, s // d])
+        )
+
+    # general symbols: X is n x d, P is n x K; block (j, c) for classes j, c = 1 ... K
+    n_, d_, K_ = size_symbols("n d K")
+    i, j, c = sp.symbols("i j c", integer=True)
+    p = sp.IndexedBase("p")
+    Xg, Ig = sp.MatrixSymbol("X", n_, d_), sp.MatrixSymbol("I", d_, d_)
+    delta = sp.KroneckerDelta(j, c, evaluate=False)  # delta_{jc}, not reordered
+    weight = product(p[i, j], terms(delta, -p[i, c]))
+    xi = _Sample(Xg, i)
+    at: dict[str, Any] = {
+        "sizes": {n_: ns, d_: d, K_: K},
+        "arrays": {Xg: Xs, p: Ps, Ig: sp.eye(d)},
+        "blocks": ((j, K_), (c, K_)),
+    }
+    S_jc = _Diagonal("S_{jc}", weight, i, n_)
+    as_sum = _BlockGeneral(
+        product(1 / n_, _sum_as_written(sp.MatMul(weight, xi, xi.T, evaluate=False), (i, 1, n_))),
+        **at,
+    )
+    as_products = _BlockGeneral(sp.MatMul(1 / n_, Xg.T, S_jc, Xg, evaluate=False), **at)
+    with_penalty = _BlockGeneral(
+        sp.MatAdd(as_products.expr, sp.MatMul(alpha, delta, Ig, evaluate=False), evaluate=False),
+        **at,
+    )
+    d2J = Tex(r"\frac{\partial^2 J}{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}")
+    d2J_penalised = Tex(
+        r"\frac{\partial^2 \left(J + \frac{\alpha}{2}\lVert W \rVert^2\right)}"
+        r"{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}"
+    )
+    defs: dict[Any, Any] = {
+        d2J: blocks(mean_ce),
+        d2J_penalised: blocks(penalised),
+        **{g.symbol: g for g in (as_sum, as_products, with_penalty)},
+        **{Ps[r, k]: Pn[r, k] for r in range(ns) for k in range(K)},
+    }
+    steps = [
+        claim(
+            r"block $(j, c)$ of the Hessian of $J$, for all classes $j, c$",
+            d2J,
+            as_sum.symbol,
+            given=rows_one_hot,
+            tag="softmax_blocks",
+        ),
+        chain(
+            rf"as matrix products, $S_{{jc}} = \operatorname{{diag}}\left("
+            rf"{general_latex(weight)}\right)$",
+            as_products.symbol,
+            tag="softmax_blocks_matrix",
+        ),
+        claim(
+            r"with the L2 penalty, $I$ the $d \times d$ identity",
+            d2J_penalised,
+            with_penalty.symbol,
+            given=rows_one_hot,
+            tag="softmax_blocks_penalised",
+        ),
+    ]
+    return steps, defs
+
+
 @functools.cache
 def newton_derivation() -> Derivation:
     r"""Newton's method: the logistic Hessian :math:`X^\top S X`, its PSD-ness, the softmax blocks.
 
-    Tags: ``hessian``, ``psd``, ``softmax_blocks``.
+    Tags: ``hessian``, ``psd``, ``softmax_blocks``, ``softmax_blocks_matrix``,
+    ``softmax_blocks_penalised`` (see ``_softmax_block_steps``).
 
     Examples
     --------
@@ -142,33 +363,8 @@ def newton_derivation() -> Derivation:
         psd_label=r"every $s_i \geq 0$, so $\nabla^2 \ell$ is positive semidefinite",
     )
     defs.update({H: _hessian(loss, w), XSX.symbol: XSX})
-    # softmax: n = 2 samples, d = 2 features, K = 3 classes, no intercept
-    ns, K = 2, 3
-    Xs = syms("x_{{{}{}}}", ns, d)
-    W = syms("w_{{{}{}}}", d, K)
-    Yn = syms("y_{{{}{}}}", ns, K)
-    Zn = Xs * W
-    Pn = sp.ImmutableMatrix(ns, K, lambda i, k: softmax(k + 1, *Zn.row(i)))
-    ce = -sp.Add(*[Yn[i, k] * sp.log(Pn[i, k]) for i in range(ns) for k in range(K)])
-    rows_one_hot = {Yn[i, K - 1]: 1 - sp.Add(*[Yn[i, k] for k in range(K - 1)]) for i in range(ns)}
-    block = Tex(r"H_{jc} = \frac{\partial^2 L}{\partial \mathbf{w}_j \partial \mathbf{w}_c^\top}")
-    block_v = Tex(
-        r"\sum_{i=1}^{n} p_{ij}\left(\delta_{jc} - p_{ic}\right) \mathbf{x}_i \mathbf{x}_i^\top"
-    )
-    block_cases = []
-    for j in range(K):
-        for c in range(K):
-            direct = sp.ImmutableMatrix(
-                d, d, lambda a_, b_, j=j, c=c: sp.Derivative(ce, W[a_, j], W[b_, c])
-            )
-            kernel = sp.zeros(d, d)
-            for i in range(ns):
-                weight = (p_j * (delta_jc - p_c)).xreplace(
-                    {p_j: Pn[i, j], p_c: Pn[i, c], delta_jc: sp.KroneckerDelta(j, c)}
-                )
-                xi = Xs.row(i).T
-                kernel += weight * xi * xi.T
-            block_cases.append({block: direct, block_v: sp.ImmutableMatrix(kernel), **rows_one_hot})
+    softmax_steps, softmax_defs = _softmax_block_steps()
+    defs.update(softmax_defs)
     steps = [
         claim(
             r"Hessian of the logistic loss, $S = \operatorname{diag}(s_i)$",
@@ -177,13 +373,7 @@ def newton_derivation() -> Derivation:
             tag="hessian",
         ),
         *psd_steps,
-        claim(
-            r"softmax Hessian, block $(j, c)$ for every $j, c$",
-            block,
-            block_v,
-            given=tuple(block_cases),
-            tag="softmax_blocks",
-        ),
+        *softmax_steps,
     ]
     return Derivation("newton", "Newton's method: Hessians", steps, defs=defs)
 
