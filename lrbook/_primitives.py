@@ -405,8 +405,10 @@ def shifted(z: ArrayLike) -> NDArray[np.floating]:
     z = _float_array(z)
     m = _row_reduce(np.maximum, z)
     if np.isfinite(m).all():  # common case: a plain shift by the (finite) row maxima
-        return np.subtract(z, m)
-    with np.errstate(invalid="ignore"):  # -inf - (-inf), inf - inf: NaN, as intended
+        with np.errstate(over="ignore"):  # -big - big: -inf, whose exp is the 0 it should be
+            return np.subtract(z, m)
+    # -inf - (-inf), inf - inf: NaN, as intended (the +inf rows take the limit instead)
+    with np.errstate(over="ignore", invalid="ignore"):
         out = np.where(np.isposinf(m), np.where(z == m, 0.0, -np.inf), z - m)
     return out.astype(z.dtype, copy=False)
 

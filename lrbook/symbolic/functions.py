@@ -343,9 +343,10 @@ class expm1(_cfunctions.expm1):
     r"""``expm1(x) = e^x - 1``, printed as :func:`numpy.expm1` (accurate when the result is tiny).
 
     SymPy's own ``expm1`` (from :mod:`sympy.codegen.cfunctions`), with book
-    notation.  The kernels use it for ``p - 1 = expm1(log p)``: ``log p`` is
+    notation.  It gives ``p - 1 = expm1(log p)`` to full precision: ``log p`` is
     accurate even when ``p`` rounds to 1, and ``expm1`` keeps it that way,
-    where ``exp(log p) - 1`` would give 0.
+    where ``exp(log p) - 1`` would give 0.  (The cross-entropy kernels avoid the
+    second exponential altogether: see :class:`rest`.)
 
     Examples
     --------
