@@ -235,7 +235,7 @@ def softmax_derivation() -> Derivation:
             r"as the kernel computes it: one exponential $e^{\tilde{Z}}$, "
             r"$\tilde{Z} = Z - \max Z$ by rows",
             # U(E - Y): E - Y first, so that y = 1 at the row maximum gives exactly 1 - 1 = 0
-            # and the numerator -r, not (1 - 1) after -r - 1 has rounded
+            # and the numerator is exactly -r (-r - 1 + 1 would round a tiny r away)
             (U(E - Y) - Y * r) / (r + 1),
             components=comps,
             given=nonneg_rows,
