@@ -380,7 +380,7 @@ def shifted(z: ArrayLike) -> NDArray[np.floating]:
 
     The printer's target for ``shifted`` in the cross-entropy kernels: the largest
     entry of each row becomes exactly 0, so ``exp`` of the result never overflows
-    and its largest entry is exactly 1 (which :func:`rest` relies on).  A row whose
+    and its largest entry is exactly 1 (which ``rest`` relies on).  A row whose
     maximum is ``+inf`` gives its limit, 0 on the ``+inf`` entries and ``-inf``
     elsewhere (softmax tends to equal shares of the ``+inf`` entries); an all
     ``-inf`` row gives NaN (``-inf - (-inf)``: its softmax has no value) and a row

@@ -297,7 +297,7 @@ class shifted(_Opaque):
 
     :func:`expand_components` turns component ``k`` into ``z_k - Max(z_1, ..., z_K)``.
     After the shift the largest entry of each row is exactly 0, so ``exp(shifted(Z))``
-    never overflows and its largest entry is exactly 1 (see :class:`rest`).  Printed
+    never overflows and its largest entry is exactly 1 (see ``rest``).  Printed
     :math:`\tilde{Z}`.
 
     Examples
@@ -346,7 +346,7 @@ class expm1(_cfunctions.expm1):
     notation.  It gives ``p - 1 = expm1(log p)`` to full precision: ``log p`` is
     accurate even when ``p`` rounds to 1, and ``expm1`` keeps it that way,
     where ``exp(log p) - 1`` would give 0.  (The cross-entropy kernels avoid the
-    second exponential altogether: see :class:`rest`.)
+    second exponential altogether: see ``rest``.)
 
     Examples
     --------
