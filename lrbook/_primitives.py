@@ -21,6 +21,7 @@ Why not the textbook formulas?
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -335,6 +336,29 @@ def _softmax_last(z: NDArray[np.floating]) -> NDArray[np.floating]:
         return (e / np.sum(e, axis=-1, keepdims=True)).astype(z.dtype, copy=False)
 
 
+#: Rows shorter than this are reduced column by column (see :func:`_row_reduce`).
+_SHORT_ROW = 8
+
+
+def _row_reduce(ufunc: np.ufunc, x: NDArray[Any]) -> NDArray[Any]:
+    """``ufunc.reduce`` over the last axis, keeping it (length one); fast for short rows.
+
+    NumPy reduces a short contiguous last axis one row at a time, which costs more
+    than the arithmetic (an ``(n, 5)`` sum about 8x a column pass).  Rows shorter than
+    :data:`_SHORT_ROW` are reduced column by column, in order: for ``np.add`` the same
+    operations in the same order as ``np.sum`` (which starts from 0 and adds the
+    entries one after the other below 8 of them), so the same bits.
+    """
+    k = x.shape[-1]
+    if x.ndim < 2 or not 1 <= k < _SHORT_ROW:
+        return ufunc.reduce(x, axis=-1, keepdims=True)
+    first = x[..., :1]
+    out = np.add(first, 0.0) if ufunc is np.add else first.copy()
+    for j in range(1, k):
+        ufunc(out, x[..., j : j + 1], out=out)
+    return out
+
+
 def rowsum(x: ArrayLike) -> NDArray[np.floating]:
     """Sum over the last axis (the class axis); the printer's target for ``rowsum`` in kernels.
 
@@ -345,4 +369,80 @@ def rowsum(x: ArrayLike) -> NDArray[np.floating]:
     >>> rowsum(np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([3., 7.])
     """
-    return np.sum(as_float_array(x, "x"), axis=-1)
+    x = as_float_array(x, "x")
+    if x.ndim < 2:
+        return np.sum(x, axis=-1)
+    return _row_reduce(np.add, x)[..., 0]
+
+
+def shifted(z: ArrayLike) -> NDArray[np.floating]:
+    """Logits minus their row maximum, ``z - max(z)`` over the last axis; kernels only.
+
+    The printer's target for ``shifted`` in the cross-entropy kernels: the largest
+    entry of each row becomes exactly 0, so ``exp`` of the result never overflows
+    and its largest entry is exactly 1 (which ``rest`` relies on).  A row whose
+    maximum is ``+inf`` gives its limit, 0 on the ``+inf`` entries and ``-inf``
+    elsewhere (softmax tends to equal shares of the ``+inf`` entries); an all
+    ``-inf`` row gives NaN (``-inf - (-inf)``: its softmax has no value) and a row
+    with a NaN gives NaN, quietly.
+
+    Parameters
+    ----------
+    z : array-like of shape (..., K)
+
+    Returns
+    -------
+    ndarray of the same shape and floating dtype as ``z``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook._primitives import shifted
+    >>> shifted(np.array([[1000.0, 999.0], [np.inf, 0.0]]))
+    array([[  0.,  -1.],
+           [  0., -inf]])
+    """
+    z = _float_array(z)
+    m = _row_reduce(np.maximum, z)
+    if np.isfinite(m).all():  # common case: a plain shift by the (finite) row maxima
+        with np.errstate(over="ignore"):  # -big - big: -inf, whose exp is the 0 it should be
+            return np.subtract(z, m)
+    # -inf - (-inf), inf - inf: NaN, as intended (the +inf rows take the limit instead)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.where(np.isposinf(m), np.where(z == m, 0.0, -np.inf), z - m)
+    return out.astype(z.dtype, copy=False)
+
+
+def rest(e: ArrayLike) -> NDArray[np.floating]:
+    """``rowsum(e) - 1`` for rows whose largest entry is exactly 1, without cancellation.
+
+    The printer's target for ``rest`` in the cross-entropy kernels, where
+    ``e = exp(shifted(Z))``: the sum of the entries of each row other than one
+    largest entry (the 1), so a tiny rest keeps full relative precision where
+    ``sum(e) - 1`` would round it to 0.  Entries equal to 1 are left out and the
+    count of them less one added back (two logits tied for the maximum: the rest
+    includes the second 1).  A row with a NaN gives NaN.
+
+    Parameters
+    ----------
+    e : array-like of shape (..., K)
+        Rows with entries in ``[0, 1]`` and largest entry 1.
+
+    Returns
+    -------
+    ndarray of shape (..., 1), the floating dtype of ``e``
+        The last axis kept (length one), so that it broadcasts against the rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lrbook._primitives import rest
+    >>> rest(np.exp(np.array([[0.0, -40.0], [0.0, 0.0]])))
+    array([[4.24835426e-18],
+           [1.00000000e+00]])
+    """
+    e = as_float_array(e, "e")
+    ones = e == 1
+    out = _row_reduce(np.add, e - ones)
+    out += _row_reduce(np.add, ones) - 1  # 0 unless the maximum is tied
+    return out

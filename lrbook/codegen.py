@@ -53,6 +53,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.lambdarepr import LambdaPrinter
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import PRECEDENCE
 
 from lrbook import _primitives
 from lrbook.symbolic import KERNELS, DerivationError, Kernel, VerificationReport
@@ -82,11 +83,46 @@ DEFAULT_SCALAR_OUTPUT = Path(__file__).with_name("_fast_kernels.py")
 _UNVERIFIED = 2
 
 #: Opaque SymPy functions -> stable NumPy primitives (same names).
-PRIMITIVES = ("log_sigmoid", "log_softmax", "logsumexp", "rowsum", "sigmoid", "softmax", "softplus")
+PRIMITIVES = (
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "rest",
+    "rowsum",
+    "shifted",
+    "sigmoid",
+    "softmax",
+    "softplus",
+)
+
+
+def _is_negative(term: Any) -> bool:
+    return bool(term.could_extract_minus_sign()) and not isinstance(term, sp.UnevaluatedExpr)
+
+
+def _print_unevaluated(printer: Any, expr: Any) -> str:
+    """An ``UnevaluatedExpr`` (a grouping the kernel keeps): parenthesised if it starts with '-'.
+
+    SymPy's ``_print_Add`` takes a term printed with a leading '-' for a negative one
+    and drops that sign: ``-Y*r + U(-Y + E)`` would print as ``-Y*r - (Y + E)``.
+    """
+    inner = printer._print(expr.args[0])
+    return f"({inner})" if inner.startswith("-") else inner
 
 
 class _KernelPrinter(NumPyPrinter):
     """NumPy printer that prints ``Piecewise`` as nested ``where`` (keeps float32; no ``select``)."""
+
+    _print_UnevaluatedExpr = _print_unevaluated
+
+    def _print_Add(self, expr: Any, order: Any = None) -> str:
+        # "-b + a" as "a - b": the same number (IEEE addition commutes and negation is
+        # exact), without the pass that negates an array; only for two terms, so that
+        # no sum is reordered
+        terms = self._as_ordered_terms(expr, order=order)
+        if len(terms) == 2 and _is_negative(terms[0]) and not _is_negative(terms[1]):
+            return f"{self._print(terms[1])} - {self.parenthesize(-terms[0], PRECEDENCE['Add'])}"
+        return super()._print_Add(expr, order=order)
 
     def _print_Piecewise(self, expr: Any) -> str:
         *pieces, (last, cond) = expr.args
@@ -145,7 +181,7 @@ def _namespace() -> dict[str, Any]:
 
 
 def _lambdify(kernel: Kernel) -> Any:
-    # cse=True: a subexpression used twice (log_softmax(Z) in ce_dz, exp(-|t|) shared by the
+    # cse=True: a subexpression used twice (exp(shifted(Z)) in ce_loss_dz, exp(-|t|) shared by the
     # two outputs of bce_loss_dz) is computed once.  A fused kernel returns a tuple.
     return sp.lambdify(
         kernel.args, kernel.expr, modules=[_namespace(), "numpy"], printer=_printer(), cse=True

@@ -11,9 +11,9 @@ lrbook.symbolic.mlp_sigmoid_derivation(), lrbook.symbolic.sigmoid_derivation(),
 lrbook.symbolic.softmax_derivation(), lrbook.symbolic.tanh_derivation().
 """
 
-from numpy import absolute, exp, expm1, log1p, maximum, where
+from numpy import absolute, exp, log1p, maximum, where
 
-from lrbook._primitives import log_softmax, rowsum, sigmoid, softplus
+from lrbook._primitives import rest, rowsum, shifted, sigmoid, softplus
 
 __all__ = [
     "bce_d2z",
@@ -172,11 +172,11 @@ def ce_loss(Y, Z):
     """Per-row softmax cross-entropy from logits, for one-hot rows.
 
     Generated from lrbook.symbolic.softmax_derivation(), step 'ce_loss':
-    ``rowsum(Y*Piecewise((-log_softmax(Z), Y > 0), (0, True)))``.
+    ``rowsum(Y*Piecewise((log1p(rest(exp(shifted(Z)))) - shifted(Z), Y > 0), (0, True)))``.
 
-    Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; log_softmax keeps
-    tiny log-probabilities accurate; negating inside the sum gives +0.0, not -0.0, for a
-    certain prediction.
+    -log softmax(Z) = log1p(r) - (Z - max Z) with the E and r of the gradient (computed once
+    for both); log1p keeps tiny losses accurate. Skipping the zero labels avoids 0 * (-inf)
+    when another logit is -inf.
 
     Parameters
     ----------
@@ -196,7 +196,8 @@ def ce_loss(Y, Z):
     >>> ce_loss(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[0.0, 0.0], [0.0, 0.0]]))
     array([0.69314718, 0.69314718])
     """
-    return rowsum(Y * where(Y > 0, -log_softmax(Z), 0))
+    x0 = shifted(Z)
+    return rowsum(Y * where(Y > 0, log1p(rest(exp(x0))) - x0, 0))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'ce_dz'
@@ -204,11 +205,13 @@ def ce_dz(Y, Z):
     """Gradient of the softmax cross-entropy with respect to the logits.
 
     Generated from lrbook.symbolic.softmax_derivation(), step 'ce_dz':
-    ``Piecewise((expm1(log_softmax(Z)) + (1 - Y), Y > 0), (exp(log_softmax(Z)), True))``.
+    ``(-Y*rest(exp(shifted(Z))) - (Y + exp(shifted(Z))))/(rest(exp(shifted(Z))) + 1)``.
 
-    softmax(Z) - Y cancels for the target class of a one-hot row when p rounds to 1 (1.0 - 1
-    = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 keeps it to full
-    relative precision. Valid for every Y >= 0 (rows summing to 1).
+    With the row maximum subtracted, E = exp(Z - max Z) has largest entry exactly 1 and r =
+    rest(E), the sum of the other entries, is rowsum(E) - 1 without cancellation, so (E -
+    Y(1 + r)) / (1 + r) = softmax(Z) - Y. For the target class of a one-hot row, where p - 1
+    would round to 1.0 - 1 = 0, it is -r / (1 + r), to full relative precision. Valid for
+    every Y >= 0 (rows summing to 1).
 
     Parameters
     ----------
@@ -228,8 +231,9 @@ def ce_dz(Y, Z):
     >>> ce_dz(np.array([[1.0, 0.0]]), np.array([[0.0, 0.0]]))
     array([[-0.5,  0.5]])
     """
-    x0 = log_softmax(Z)
-    return where(Y > 0, expm1(x0) + (1 - Y), exp(x0))
+    x0 = exp(shifted(Z))
+    x1 = rest(x0)
+    return (x0 - Y - Y * x1) / (x1 + 1)
 
 
 # generated from lrbook.symbolic.softmax_derivation, steps 'ce_loss', 'ce_dz'
@@ -237,16 +241,18 @@ def ce_loss_dz(Y, Z):
     """Softmax cross-entropy and its logit gradient in one pass.
 
     Generated from lrbook.symbolic.softmax_derivation(), one output per step (shared subexpressions computed once):
-    output 0, step 'ce_loss': ``rowsum(Y*Piecewise((-log_softmax(Z), Y > 0), (0, True)))``.
-    output 1, step 'ce_dz': ``Piecewise((expm1(log_softmax(Z)) + (1 - Y), Y > 0), (exp(log_softmax(Z)), True))``.
+    output 0, step 'ce_loss': ``rowsum(Y*Piecewise((log1p(rest(exp(shifted(Z)))) - shifted(Z), Y > 0), (0, True)))``.
+    output 1, step 'ce_dz': ``(-Y*rest(exp(shifted(Z))) - (Y + exp(shifted(Z))))/(rest(exp(shifted(Z))) + 1)``.
 
-    Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; log_softmax keeps
-    tiny log-probabilities accurate; negating inside the sum gives +0.0, not -0.0, for a
-    certain prediction.
+    -log softmax(Z) = log1p(r) - (Z - max Z) with the E and r of the gradient (computed once
+    for both); log1p keeps tiny losses accurate. Skipping the zero labels avoids 0 * (-inf)
+    when another logit is -inf.
 
-    softmax(Z) - Y cancels for the target class of a one-hot row when p rounds to 1 (1.0 - 1
-    = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 keeps it to full
-    relative precision. Valid for every Y >= 0 (rows summing to 1).
+    With the row maximum subtracted, E = exp(Z - max Z) has largest entry exactly 1 and r =
+    rest(E), the sum of the other entries, is rowsum(E) - 1 without cancellation, so (E -
+    Y(1 + r)) / (1 + r) = softmax(Z) - Y. For the target class of a one-hot row, where p - 1
+    would round to 1.0 - 1 = 0, it is -r / (1 + r), to full relative precision. Valid for
+    every Y >= 0 (rows summing to 1).
 
     Parameters
     ----------
@@ -259,7 +265,7 @@ def ce_loss_dz(Y, Z):
     -------
     tuple of ndarray
         ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate kernels;
-        ``log_softmax(Z)`` is computed once.
+        ``exp(Z - max Z)`` and its rest are computed once.
 
     Examples
     --------
@@ -271,9 +277,10 @@ def ce_loss_dz(Y, Z):
     array([[-0.5,  0.5],
            [ 0.5, -0.5]])
     """
-    x0 = log_softmax(Z)
-    x1 = Y > 0
-    return (rowsum(Y * where(x1, -x0, 0)), where(x1, expm1(x0) + (1 - Y), exp(x0)))
+    x0 = shifted(Z)
+    x1 = exp(x0)
+    x2 = rest(x1)
+    return (rowsum(Y * where(Y > 0, log1p(x2) - x0, 0)), (x1 - Y - Y * x2) / (x2 + 1))
 
 
 # generated from lrbook.symbolic.softmax_derivation, step 'softmax_jacobian'

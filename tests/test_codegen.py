@@ -346,3 +346,29 @@ def test_check_verifies_before_comparing(
     assert "sigmoid: step 8" in err
     with pytest.raises(symbolic.DerivationError, match="in terms of the output"):
         codegen.check(KERNELS_FILE, stream=io.StringIO())
+
+
+# -- the printer: groupings and two-term differences ---------------------------------------------
+
+
+def test_printer_keeps_a_grouping_that_starts_with_a_minus() -> None:
+    # SymPy's own Add printer drops the sign of UnevaluatedExpr(-Y + E): -Y*r - (Y + E)
+    Y, E, r = sp.symbols("Y E r", real=True)
+    expr = -Y * r + sp.UnevaluatedExpr(-Y + E)
+    src = codegen._printer().doprint(expr)
+    value = eval(src, {}, {"Y": 1.0, "E": 1.0, "r": 1e-20})
+    assert value == -1e-20  # (1 - 1) first, then -r: not -r - 1 + 1 = 0
+    assert "(Y + E)" not in src
+
+
+def test_printer_writes_two_term_differences_without_a_negation() -> None:
+    x, y = sp.symbols("x y", real=True)
+    assert codegen._printer().doprint(-x + sp.log(y)) == "log(y) - x"
+    assert codegen._printer().doprint(-x - y) == "-x - y"  # nothing to gain: unchanged
+    assert codegen._printer().doprint(x - y - 1) == "x - y - 1"  # three terms: SymPy's order
+
+
+def test_ce_gradient_kernel_groups_e_minus_y_first() -> None:
+    # the generated line subtracts Y from exp(shifted(Z)) before Y * rest: exact 1 - 1
+    source = codegen.generate()
+    assert "return (x0 - Y - Y * x1) / (x1 + 1)" in source

@@ -219,3 +219,89 @@ def test_kernels_are_each_others_derivatives(seed):
     for j in range(3):
         num = numerical_gradient(lambda v, j=j: float(P.softmax(v)[j]), zr)
         assert relative_error(J[j], num) < 1e-6
+
+
+# ------------------------------------------------------------------ one-exponential ce kernels
+def old_ce_loss_dz(Y, Z):
+    """The previous generated ``ce_loss_dz`` (three passes of exp/expm1), the reference."""
+    L = P.log_softmax(Z)
+    pos = Y > 0
+    loss = np.sum(Y * np.where(pos, -L, 0), axis=-1)
+    return loss, np.where(pos, np.expm1(L) + (1 - Y), np.exp(L))
+
+
+def extreme_rows(dtype):
+    big = float(np.finfo(dtype).max)
+    values = [-big, -1e3, -40.0, -37.0, -1.0, 0.0, 1e-17, 37.0, 40.0, 1e3, big]
+    values += [np.inf, -np.inf]
+    rows = [[a, b, c] for a in values for b in values for c in values]
+    rows += [[np.nan, 0, 1], [np.nan] * 3, [np.inf, np.nan, 0], [np.inf, np.inf, 0]]
+    rows = np.array(rows, dtype=dtype)
+    # every row with every one-hot label
+    return np.tile(np.eye(3, dtype=dtype), (len(rows), 1)), np.repeat(rows, 3, axis=0)
+
+
+def ulps_from(got, ref, dtype):
+    """|got - ref| in units in the last place of ref (the smallest subnormal at 0)."""
+    tiny = float(np.finfo(dtype).smallest_subnormal)
+    unit = max(float(np.spacing(dtype(abs(float(ref))))), tiny)
+    return float(abs(mpmath.mpf(float(got)) - ref)) / unit
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_exponential_ce_kernels_match_the_old_forms_at_extremes(dtype):
+    Y, Z = extreme_rows(dtype)
+    with np.errstate(all="raise", under="ignore"):  # quiet (the old form silenced itself)
+        loss, dz = K.ce_loss_dz(Y, Z)
+    with np.errstate(over="ignore"):  # -big - big in the old shift
+        old_loss, old_dz = old_ce_loss_dz(Y, Z)
+    assert loss.dtype == dz.dtype == dtype
+    # the loss: log1p(rest) - (Z - max Z), the same operations as -(log_softmax): same bits
+    np.testing.assert_array_equal(loss, old_loss)
+    # the gradient: NaN where the old was, and the exact limits 0, 1, -1 (logits at
+    # +-inf, exp underflowing to 0) bit for bit, signs of zero included
+    np.testing.assert_array_equal(np.isnan(dz), np.isnan(old_dz))
+    limits = np.isin(old_dz, [0.0, 1.0, -1.0])
+    np.testing.assert_array_equal(dz[limits], old_dz[limits])
+    assert np.array_equal(np.signbit(dz[limits]), np.signbit(old_dz[limits]))
+    special = limits | np.isnan(old_dz)
+    # elsewhere within 3 ulp of the value at the same shifted logits (mpmath); the old
+    # form, exp(S - log1p(r)), is up to ~50 ulp off there (the rounding of S - log1p(r))
+    S = P.shifted(Z)
+    worst_new = worst_old = 0.0
+    for i in np.flatnonzero(~special.all(axis=1)):
+        s = [mpmath.mpf(float(v)) for v in S[i]]
+        total = mpmath.fsum(mpmath.exp(v) for v in s)
+        for k in range(3):
+            if special[i, k]:
+                continue
+            ref = mpmath.exp(s[k]) / total - float(Y[i, k])
+            worst_new = max(worst_new, ulps_from(dz[i, k], ref, dtype))
+            worst_old = max(worst_old, ulps_from(old_dz[i, k], ref, dtype))
+    assert worst_new <= 3.0
+    assert worst_old > worst_new  # the one exponential is the more accurate form
+
+
+def test_one_exponential_ce_gradient_of_the_target_at_the_maximum():
+    # y = 1 at the row maximum: -r / (1 + r) with r = rest(E), no 1.0 - 1 cancellation
+    Z = np.array([[40.0, 0.0, -40.0], [700.0, 0.0, 0.0], [0.0, -745.0, -1e3]])
+    Y = np.array([[1.0, 0.0, 0.0]] * 3)
+    _, dz = K.ce_loss_dz(Y, Z)
+    for i, row in enumerate(Z):
+        p = mp_softmax(row)
+        assert_matches(float(dz[i, 0]), p[0] - 1)
+    assert dz[2, 0] < 0  # -exp(-745) = -5e-324, not 0
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_ce_loss_dz_on_column_major_views_equals_row_major(order):
+    # TransposedSoftmaxObjective calls the kernel on (b, K) views of (K, b) arrays
+    rng = np.random.default_rng(3)
+    Z = rng.normal(scale=5, size=(300, 5))
+    Y = np.eye(5)[rng.integers(0, 5, size=300)]
+    Zv, Yv = (np.asarray(A, order=order) for A in (Z, Y))
+    loss, dz = K.ce_loss_dz(Yv, Zv)
+    want_loss, want_dz = K.ce_loss_dz(Y, Z)
+    np.testing.assert_array_equal(loss, want_loss)
+    np.testing.assert_array_equal(dz, want_dz)
+    np.testing.assert_array_equal(loss, old_ce_loss_dz(Y, Z)[0])

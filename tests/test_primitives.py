@@ -284,3 +284,42 @@ def test_one_axis_contract_like_scipy(axis, keepdims):
 def test_bad_axis_is_refused_naming_it(fn, axis, exc):
     with pytest.raises(exc, match="axis"):
         fn(np.zeros((2, 3)), axis=axis)
+
+
+# -- the cross-entropy kernels' primitives: shifted, rest, rowsum ------------------------------
+@pytest.mark.parametrize("k", range(1, 11))
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_short_row_reductions_are_numpys(k: int, order: str) -> None:
+    rng = np.random.default_rng(k)
+    x = rng.normal(size=(500, k)) * 10.0 ** rng.integers(-8, 8, size=(500, k))
+    x[0] = -0.0
+    x = np.asarray(x, order=order)
+    np.testing.assert_array_equal(P.rowsum(x), np.sum(x, axis=-1))
+    assert np.array_equal(np.signbit(P.rowsum(x)), np.signbit(np.sum(x, axis=-1)))
+    np.testing.assert_array_equal(P._row_reduce(np.maximum, x), np.max(x, axis=-1, keepdims=True))
+
+
+def test_shifted_rows_at_extremes_are_quiet() -> None:
+    inf, nan = np.inf, np.nan
+    Z = np.array(
+        [[1e300, -1e300, 0.0], [inf, 0.0, inf], [-inf, -inf, -inf], [nan, 0.0, 1.0], [0, -inf, 2]]
+    )
+    with np.errstate(all="raise", under="ignore"):
+        S = P.shifted(Z)
+    np.testing.assert_array_equal(S[0], [0.0, -2e300, -1e300])
+    np.testing.assert_array_equal(S[1], [0.0, -inf, 0.0])  # the limit: equal shares
+    assert np.isnan(S[2]).all()  # -inf - (-inf): no softmax
+    assert np.isnan(S[3]).all()
+    np.testing.assert_array_equal(S[4], [-2.0, -inf, 0.0])
+    assert P.shifted(Z[1:].astype(np.float32)).dtype == np.float32
+
+
+def test_rest_keeps_a_tiny_rest_and_counts_ties() -> None:
+    E = np.exp(P.shifted(np.array([[40.0, 0.0, 0.0], [3.0, 3.0, 0.0], [0.0, -1e-17, -50.0]])))
+    r = P.rest(E)
+    assert r.shape == (3, 1)
+    assert r[0, 0] == 2 * np.exp(-40.0)  # rowsum(E) - 1 would give 0
+    assert r[1, 0] == 1 + np.exp(-3.0)  # the second maximum counts
+    assert r[2, 0] == 1 + np.exp(-50.0)  # exp(-1e-17) rounds to 1: counted like a tie
+    assert np.isnan(P.rest(np.array([[1.0, np.nan]])))[0, 0]
+    assert P.rest(E.astype(np.float32)).dtype == np.float32

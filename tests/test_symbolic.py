@@ -30,6 +30,7 @@ from lrbook.symbolic import (
     softmax,
     softplus,
 )
+from lrbook.symbolic.functions import log1p, rest, shifted
 
 z = sp.Symbol("z", real=True)
 ZS = sp.symbols("z1 z2 z3", real=True)
@@ -136,14 +137,39 @@ def test_ce_gradient_needs_labels_summing_to_one() -> None:
 
 
 def test_ce_gradient_kernel_is_proved_per_label_pattern() -> None:
-    # where(Y > 0, ...) only resolves once each label is known to be 0 or positive
+    # the kernel is checked against p - y with each label 0 or positive; without the
+    # cases the one-hot step's y_3 = 1 - y_1 - y_2 meets a free y_3
     d = S.softmax_derivation().replace_step("ce_dz", given=None)
     _expect_failure(d, "as the kernel computes it")
-    # p - 1 + (1 - y) is not p - y with the 1 - y left out
-    L = log_softmax(S.Z)
-    bad = sp.Piecewise((S.expm1(L), S.Y > 0), (sp.exp(L), True))
-    msg = _expect_failure(S.softmax_derivation().replace_step("ce_dz", rhs=bad), "expm1")
+    E = sp.exp(shifted(S.Z))
+    r = rest(E)
+    # (E - Y) / (1 + r) is not p - y: the Y r of the numerator left out
+    msg = _expect_failure(
+        S.softmax_derivation().replace_step("ce_dz", rhs=(E - S.Y) / (r + 1)), "kernel"
+    )
     assert "in case" in msg
+    # rest(E) is rowsum(E) - 1: with rowsum(E) in its place the gradient is wrong
+    bad = (E - S.Y - S.Y * rowsum(E)) / (rowsum(E) + 1)
+    _expect_failure(S.softmax_derivation().replace_step("ce_dz", rhs=bad), "kernel")
+
+
+def test_ce_loss_kernel_is_checked() -> None:
+    E = sp.exp(shifted(S.Z))
+    # the shift must come back: log1p(r) - Z is off by max Z
+    bad = rowsum(S.Y * sp.Piecewise((log1p(rest(E)) - S.Z, S.Y > 0), (0, True)))
+    _expect_failure(S.softmax_derivation().replace_step("ce_loss", rhs=bad), "loss kernel")
+    # log(r) is not log(1 + r)
+    bad = rowsum(S.Y * sp.Piecewise((sp.log(rest(E)) - shifted(S.Z), S.Y > 0), (0, True)))
+    _expect_failure(S.softmax_derivation().replace_step("ce_loss", rhs=bad), "loss kernel")
+
+
+def test_ce_kernels_share_one_exponential() -> None:
+    # codegen's common subexpressions: exp(shifted(Z)) and its rest once for both outputs
+    expr = KERNELS["ce_loss_dz"].expr
+    assert expr.atoms(sp.exp) == {sp.exp(shifted(S.Z))}
+    replacements, (outputs,) = sp.cse(expr)
+    assert [type(v) for _, v in replacements].count(sp.exp) == 1
+    assert not outputs.has(sp.exp)
 
 
 def test_bce_dz_kernel_only_claimed_for_hard_labels() -> None:
@@ -386,6 +412,8 @@ def test_latex_of_opaque_functions() -> None:
     assert sp.latex(logsumexp(*ZS)) == r"\operatorname{LSE}\left(z_{1}, z_{2}, z_{3}\right)"
     assert r"\operatorname{softmax}_{2}" in sp.latex(softmax(2, *ZS))
     assert sp.latex(log_softmax(Z)) == r"\log\operatorname{softmax}\left(Z\right)"
+    assert sp.latex(sp.exp(shifted(Z))) == r"e^{\tilde{Z}}"
+    assert sp.latex(rest(Z)) == r"\operatorname{rest}\left(Z\right)"
     assert sp.latex(sigmoid(z) ** 2) == r"\sigma\left(z\right)^{2}"
 
 
@@ -399,6 +427,12 @@ def test_expand_components() -> None:
     col = expand_components(log_softmax(Z), comps)
     assert col.shape == (3, 1)
     assert col[1] == ZS[1] - logsumexp(*ZS)
+    E = sp.Symbol("E")
+    assert expand_components(rest(E), {E: ZS}) == sum(ZS) - 1
+    col = expand_components(rest(sp.exp(shifted(Z))), comps)
+    assert col == sum(sp.exp(v - sp.Max(*ZS)) for v in ZS) - 1
+    col = expand_components(shifted(Z), comps)
+    assert col[2] == ZS[2] - sp.Max(*ZS)
 
 
 # -- rendering --------------------------------------------------------------------------------

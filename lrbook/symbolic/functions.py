@@ -3,7 +3,7 @@
 Each opaque function's ``fdiff`` gives its derivative in terms of opaque functions
 again, and ``rewrite(exp)`` (see :func:`raw`) gives the textbook exponential form.
 :func:`expand_components` turns the vector forms used by the kernels (``logsumexp(Z)``,
-``softmax(Z)``, ``rowsum(E)``) into explicit components.  :class:`Tex` and
+``softmax(Z)``, ``rowsum(E)``, ``shifted(Z)``, ``rest(E)``) into explicit components.  :class:`Tex` and
 :class:`CodeSymbol` are the two kinds of display symbols.
 """
 
@@ -28,7 +28,9 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "raw",
+    "rest",
     "rowsum",
+    "shifted",
     "sigmoid",
     "softmax",
     "softplus",
@@ -290,13 +292,61 @@ class rowsum(_Opaque):
         return _with_power(rf"\operatorname{{rowsum}}\left({arg}\right)", exp)
 
 
+class shifted(_Opaque):
+    r"""Vector-form logits minus their row maximum, ``shifted(Z)``, used by kernels only.
+
+    :func:`expand_components` turns component ``k`` into ``z_k - Max(z_1, ..., z_K)``.
+    After the shift the largest entry of each row is exactly 0, so ``exp(shifted(Z))``
+    never overflows and its largest entry is exactly 1 (see ``rest``).  Printed
+    :math:`\tilde{Z}`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> Z = sp.Symbol("Z")
+    >>> sp.latex(sp.exp(shifted(Z)))
+    'e^{\\tilde{Z}}'
+    """
+
+    nargs = 1
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _with_power(rf"\tilde{{{printer._print(self.args[0])}}}", exp)
+
+
+class rest(_Opaque):
+    r"""Vector-form ``rest(E) = rowsum(E) - 1`` for rows whose largest entry is 1; kernels only.
+
+    The primitive sums the entries of each row other than its largest one (exactly 1
+    for ``E = exp(shifted(Z))``), so ``rest`` keeps full relative precision when it is
+    tiny, where ``rowsum(E) - 1`` would round it away.  A reduction over the last
+    axis that keeps it (shape ``(n, 1)``): it broadcasts against the rows.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> E = sp.Symbol("E")
+    >>> expand_components(rest(E), {E: sp.symbols("e1 e2")})
+    e1 + e2 - 1
+    >>> sp.latex(rest(E))
+    '\\operatorname{rest}\\left(E\\right)'
+    """
+
+    nargs = 1
+
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        arg = printer._print(self.args[0])
+        return _with_power(rf"\operatorname{{rest}}\left({arg}\right)", exp)
+
+
 class expm1(_cfunctions.expm1):
     r"""``expm1(x) = e^x - 1``, printed as :func:`numpy.expm1` (accurate when the result is tiny).
 
     SymPy's own ``expm1`` (from :mod:`sympy.codegen.cfunctions`), with book
-    notation.  The kernels use it for ``p - 1 = expm1(log p)``: ``log p`` is
+    notation.  It gives ``p - 1 = expm1(log p)`` to full precision: ``log p`` is
     accurate even when ``p`` rounds to 1, and ``expm1`` keeps it that way,
-    where ``exp(log p) - 1`` would give 0.
+    where ``exp(log p) - 1`` would give 0.  (The cross-entropy kernels avoid the
+    second exponential altogether: see ``rest``.)
 
     Examples
     --------
@@ -341,7 +391,7 @@ class log1p(_cfunctions.log1p):
         )
 
 
-_REDUCTIONS = (logsumexp, rowsum)
+_REDUCTIONS = (logsumexp, rowsum, rest)
 
 
 def raw(expr: Expr) -> Expr:
@@ -364,8 +414,20 @@ def raw(expr: Expr) -> Expr:
     1/(1 + exp(-z))
     >>> raw(softplus(z) + log_sigmoid(-z))
     0
+
+    The groupings a kernel keeps for its rounding (``UnevaluatedExpr``) are dropped:
+    the raw form is for proofs and high-precision reference values.
+
+    >>> raw(sp.UnevaluatedExpr(sigmoid(z) - 1) + 1)
+    1/(1 + exp(-z))
     """
-    return _map(expr, lambda e: e.rewrite(sp.exp))
+    return _map(expr, lambda e: _ungrouped(e).rewrite(sp.exp))
+
+
+def _ungrouped(e: Expr) -> Expr:
+    if not e.has(sp.UnevaluatedExpr):
+        return e
+    return e.replace(lambda x: isinstance(x, sp.UnevaluatedExpr), lambda x: x.args[0])
 
 
 class Tex(sp.Symbol):
@@ -456,7 +518,8 @@ def expand_components(expr: Expr, components: Mapping[Any, Sequence[Expr]]) -> E
     ``K`` components; ``logsumexp(Z)`` becomes ``logsumexp(z_1, ..., z_K)``,
     ``softmax(Z)`` component ``k`` becomes ``softmax(k, z_1, ..., z_K)``,
     ``log_softmax(Z)`` component ``k`` becomes ``z_k - logsumexp(z_1, ..., z_K)`` and
-    ``rowsum(E)`` becomes the sum of ``E``'s components.
+    ``rowsum(E)`` becomes the sum of ``E``'s components, ``rest(E)`` that sum minus 1
+    and ``shifted(Z)`` component ``k`` becomes ``z_k - Max(z_1, ..., z_K)``.
 
     Parameters
     ----------
@@ -499,6 +562,13 @@ def expand_components(expr: Expr, components: Mapping[Any, Sequence[Expr]]) -> E
             return logsumexp(*[comp(e.args[0], i) for i in range(k_count)])
         if isinstance(e, rowsum):
             return sp.Add(*[comp(e.args[0], i) for i in range(k_count)])
+        if isinstance(e, rest):
+            return sp.Add(*[comp(e.args[0], i) for i in range(k_count)]) - 1
+        if isinstance(e, shifted):
+            if k is None:
+                raise ValueError("shifted(Z) used outside a reduction in a reduced expression")
+            zs = [comp(e.args[0], i) for i in range(k_count)]
+            return zs[k] - sp.Max(*zs)
         if isinstance(e, softmax) and len(e.args) == 1:
             if k is None:
                 raise ValueError("softmax(Z) used outside a reduction in a reduced expression")

@@ -236,7 +236,7 @@ _TABLE: tuple[tuple[Any, ...], ...] = (
         _ROWS,
         "Softmax cross-entropy and its logit gradient in one pass.",
         "tuple of ndarray\n        ``(ce_loss(Y, Z), ce_dz(Y, Z))``, equal to the separate "
-        "kernels;\n        ``log_softmax(Z)`` is computed once.",
+        "kernels;\n        ``exp(Z - max Z)`` and its rest are computed once.",
         ([[1.0, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]),
     ),
     (

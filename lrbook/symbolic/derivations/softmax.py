@@ -21,10 +21,11 @@ from lrbook.symbolic.derivations._symbols import (
 from lrbook.symbolic.functions import (
     Expr,
     Tex,
-    expm1,
-    log_softmax,
+    log1p,
     logsumexp,
+    rest,
     rowsum,
+    shifted,
     softmax,
 )
 from lrbook.symbolic.general import General, product, size_symbols, terms
@@ -37,12 +38,12 @@ def softmax_derivation() -> Derivation:
     r"""Softmax and cross-entropy: Jacobian, gradient ``p - y``, ``X^T (P - Y)``, shift invariance.
 
     Explicit K = 3 classes.  Tags: ``softmax_jacobian`` (kernel
-    ``p_j (delta_jc - p_c)``), ``ce_dz`` (kernel
-    ``where(Y > 0, expm1(L) + 1 - Y, exp(L))`` with ``L = log_softmax(Z)``: equal to
-    ``softmax(Z) - Y`` for every ``Y >= 0``, and exact for the target class of a
-    one-hot row, where ``p - 1`` would cancel), ``ce_loss`` (kernel
-    ``rowsum(Y where(Y > 0, -log_softmax(Z), 0))`` for rows ``Y >= 0``: no
-    0 * (-inf) when a logit is -inf), ``shift``, ``grad_W``, ``grad_b``.
+    ``p_j (delta_jc - p_c)``), ``ce_dz`` (kernel ``(E - Y - Y r) / (1 + r)`` with
+    ``E = exp(shifted(Z))``, ``r = rest(E)``: equal to ``softmax(Z) - Y`` for every
+    ``Y >= 0``, and exact for the target class of a one-hot row, where ``p - 1``
+    would cancel), ``ce_loss`` (kernel ``rowsum(Y where(Y > 0, log1p(r) -
+    shifted(Z), 0))`` for rows ``Y >= 0``: no 0 * (-inf) when a logit is -inf; it
+    shares ``E`` and ``r`` with ``ce_dz``), ``shift``, ``grad_W``, ``grad_b``.
 
     Examples
     --------
@@ -63,7 +64,7 @@ def softmax_derivation() -> Derivation:
     sum_to_one = {ys[-1]: 1 - sp.Add(*ys[:-1])}
     pj = Tex("p_j")
     frac = Tex(r"\frac{e^{z_j}}{\sum_{k=1}^{K} e^{z_k}}")
-    shifted = Tex(r"\operatorname{softmax}_j(\mathbf{z} - c)")
+    sm_shifted = Tex(r"\operatorname{softmax}_j(\mathbf{z} - c)")
     dpdz = Tex(r"\frac{\partial p_j}{\partial z_c}")
     J = Tex(r"\frac{\partial \mathbf{p}}{\partial \mathbf{z}}")
     J_mat = Tex(r"\operatorname{diag}(\mathbf{p}) - \mathbf{p}\mathbf{p}^\top")
@@ -156,6 +157,11 @@ def softmax_derivation() -> Derivation:
     defs[lse] = logsumexp(*zs)
     defs.update({g.symbol: g for g in (lse_def, lse_shifted, ce_general)})
     comps = {Z: zs, Y: ys}
+    # the kernels' one exponential: S = Z - max Z by rows, E = exp(S) (largest entry
+    # exactly 1), r = rest(E) = rowsum(E) - 1 without cancellation
+    S = shifted(Z)
+    E = sp.exp(S)
+    r = rest(E)
     steps = [
         claim(
             "definition",
@@ -167,10 +173,10 @@ def softmax_derivation() -> Derivation:
         ),
         claim(
             "shift invariance: subtracting any $c$ changes nothing",
-            shifted,
+            sm_shifted,
             pj,
             given=tuple(
-                {shifted: softmax(j + 1, *[v - c for v in zs]), pj: sm[j]} for j in range(K)
+                {sm_shifted: softmax(j + 1, *[v - c for v in zs]), pj: sm[j]} for j in range(K)
             ),
             tag="shift",
         ),
@@ -226,33 +232,34 @@ def softmax_derivation() -> Derivation:
         chain("cancel $p_j$", chain_simpl),
         chain(r"one-hot labels: $\sum_j y_j = 1$", p_minus_y, given=sum_to_one),
         chain(
-            r"as the kernel computes it, with $p - 1 = \mathrm{expm1}(\log p)$",
-            sp.Piecewise(
-                # U(1 - Y): 1 - Y first, so that y = 1 adds exactly 0 to expm1(log p)
-                (expm1(log_softmax(Z)) + U(1 - Y), Y > 0),
-                (sp.exp(log_softmax(Z)), True),
-            ),
+            r"as the kernel computes it: one exponential $e^{\tilde{Z}}$, "
+            r"$\tilde{Z} = Z - \max Z$ by rows",
+            # U(E - Y): E - Y first, so that y = 1 at the row maximum gives exactly 1 - 1 = 0
+            # and the numerator is exactly -r (-r - 1 + 1 would round a tiny r away)
+            (U(E - Y) - Y * r) / (r + 1),
             components=comps,
             given=nonneg_rows,
             tag="ce_dz",
             note=(
-                "softmax(Z) - Y cancels for the target class of a one-hot row when p rounds "
-                "to 1 (1.0 - 1 = 0); log_softmax keeps log p accurate and expm1(log p) = p - 1 "
-                "keeps it to full relative precision. Valid for every Y >= 0 (rows summing "
-                "to 1)."
+                "With the row maximum subtracted, E = exp(Z - max Z) has largest entry exactly 1 "
+                "and r = rest(E), the sum of the other entries, is rowsum(E) - 1 without "
+                "cancellation, so (E - Y(1 + r)) / (1 + r) = softmax(Z) - Y. For the target "
+                "class of a one-hot row, where p - 1 would round to 1.0 - 1 = 0, it is "
+                "-r / (1 + r), to full relative precision. Valid for every Y >= 0 (rows "
+                "summing to 1)."
             ),
         ),
         claim(
             r"loss kernel for rows $Y \geq 0$",
             L,
-            rowsum(Y * sp.Piecewise((-log_softmax(Z), Y > 0), (0, True))),
+            rowsum(Y * sp.Piecewise((log1p(r) - S, Y > 0), (0, True))),
             components=comps,
             given=nonneg_rows,
             tag="ce_loss",
             note=(
-                "Skipping the zero labels avoids 0 * (-inf) when another logit is -inf; "
-                "log_softmax keeps tiny log-probabilities accurate; negating inside the "
-                "sum gives +0.0, not -0.0, for a certain prediction."
+                "-log softmax(Z) = log1p(r) - (Z - max Z) with the E and r of the gradient "
+                "(computed once for both); log1p keeps tiny losses accurate. Skipping the "
+                "zero labels avoids 0 * (-inf) when another logit is -inf."
             ),
         ),
         claim(
