@@ -141,7 +141,7 @@ BINARY = Family(
 MULTINOMIAL = Family(
     "multinomial",
     loss=K.ce_loss,
-    loss_dz=K.ce_loss_dz,  # loss and softmax(Z) - Y, one log_softmax
+    loss_dz=K.ce_loss_dz,  # loss and softmax(Z) - Y, one exp
     hess_weights=_softmax_hess_weights,
     redundant_last=True,
     proba=lambda Z: softmax(Z, axis=1),
