@@ -262,7 +262,7 @@ class LinearEpochs:
         return losses
 
     def _batch_means(
-        self, losses: NDArray[np.float64], perm: NDArray[np.intp], batch_size: int
+        self, losses: FloatArray, perm: NDArray[np.intp], batch_size: int
     ) -> NDArray[np.float64]:
         """Weighted mean of ``losses`` (in epoch order) over each minibatch."""
         if self.sw is not None:

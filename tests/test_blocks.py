@@ -102,3 +102,10 @@ def test_objectives_are_bitwise_the_same_for_any_thread_count(monkeypatch, kind)
         assert loss == results[0][0]
         np.testing.assert_array_equal(grad, results[0][1])
         np.testing.assert_array_equal(curv, results[0][2])
+
+
+def test_one_thread_unless_asked(monkeypatch):
+    monkeypatch.delenv("LRBOOK_NUM_THREADS", raising=False)
+    assert _blocks.n_threads() == 1
+    monkeypatch.setenv("LRBOOK_NUM_THREADS", " 3 ")
+    assert _blocks.n_threads() == 3
