@@ -52,6 +52,7 @@ from lrbook._validation import (
     check_random_state,
     check_tol,
     check_weights,
+    encode_labels,
     validate_params,
 )
 from lrbook.optim import OptimizeResult, gradient_descent, newton, sgd
@@ -135,7 +136,7 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
     ) -> tuple[FloatArray, NDArray[np.intp], FloatArray | None]:
         Xa, ya = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
         check_classification_targets(ya)
-        self.classes_, codes = np.unique(ya, return_inverse=True)
+        self.classes_, codes = encode_labels(ya)
         self._check_n_classes()
         sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)
         return Xa, codes.astype(np.intp), sw

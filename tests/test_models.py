@@ -591,3 +591,27 @@ def test_separability_check_reads_X_only_without_penalty(Est, monkeypatch):
     with pytest.warns(ConvergenceWarning, match="linearly separable"):
         Est(alpha=0.0, max_iter=5).fit(X, [0, 0, 1, 1])
     assert calls == [(4, 1)]
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.arange(1000) % 2,
+        (np.arange(500) % 256 - 128).astype(np.int8),
+        (np.arange(300) % 256).astype(np.uint8),
+        np.array([10**12, 5, 10**12]),  # a wide range: sorted, not counted
+        np.array([2**63 + 3, 2**63 + 1], dtype=np.uint64),
+        np.array([1.5, 0.5, 1.5]),
+        np.array(["b", "a", "b"]),
+        np.array([True, False]),
+    ],
+)
+def test_label_encoding_is_np_unique(y):
+    from lrbook._validation import encode_labels
+
+    classes, codes = encode_labels(y)
+    ref_classes, ref_codes = np.unique(y, return_inverse=True)
+    assert classes.dtype == ref_classes.dtype
+    assert codes.dtype == np.intp
+    np.testing.assert_array_equal(classes, ref_classes)
+    np.testing.assert_array_equal(codes, ref_codes.reshape(-1))
