@@ -734,9 +734,9 @@ def test_code_symbol_prints_its_latex_and_keeps_its_code_name() -> None:
     import pickle
 
     assert str(S.back) == "back"
-    assert sp.latex(S.back) == r"(W^{(2)} \delta^{(2)})_j"
+    assert sp.latex(S.back) == r"(W^{(2)} \boldsymbol{\delta}^{(2)})_j"
     step = S.mlp_sigmoid_derivation().step_latex("mlp_delta_hidden")
-    assert step == r"\delta^{(1)}_j = a (W^{(2)} \delta^{(2)})_j \left(1 - a\right)"
+    assert step == r"\delta^{(1)}_j = a (W^{(2)} \boldsymbol{\delta}^{(2)})_j \left(1 - a\right)"
     assert str(KERNELS["mlp_delta_hidden"].expr) == "a*back*(1 - a)"
     assert pickle.loads(pickle.dumps(S.back)) == S.back
     # sp.latex without the book's settings leaves every other symbol alone

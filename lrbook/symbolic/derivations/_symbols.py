@@ -33,7 +33,7 @@ __all__ = [
 # one sample: logit z, label y, activation a (the output of sigma or tanh)
 z, y, a = sp.symbols("z y a", real=True)
 # backpropagation's kernel argument delta_out @ W2.T, shown as maths in the book
-back = CodeSymbol("back", r"(W^{(2)} \delta^{(2)})_j", real=True)
+back = CodeSymbol("back", r"(W^{(2)} \boldsymbol{\delta}^{(2)})_j", real=True)
 # softmax Jacobian entries: probabilities p_j, p_c and the Kronecker delta
 p_j, p_c, delta_jc = sp.symbols("p_j p_c delta_jc", real=True)
 # rows of (n, K) arrays in the vector-form kernels: labels Y, logits Z
