@@ -257,8 +257,7 @@ def _resolve_role(
     if role == "glue:md":
         return str(glued.get(content, {}).get("text/markdown", content)).strip()
     if role == "glue:math":
-        latex = str(glued.get(content, {}).get("text/latex", content)).strip().strip("$")
-        return f"${latex}$"
+        return f"${_plain_latex(glued.get(content, {}).get('text/latex', content))}$"
     if role == "eq":
         return f"({labels[target]})" if target in labels else text or target
     if role == "math":
@@ -268,6 +267,15 @@ def _resolve_role(
     if role.startswith("py:"):  # {py:func}`lrbook.sigmoid` -> `lrbook.sigmoid`
         return f"`{text or target.lstrip('~')}`"
     return f"`{content}`"
+
+
+_LAYOUT_MARKS = re.compile(r"^%lrbook:.*(?:\n|$)", re.M)
+
+
+def _plain_latex(latex: Any) -> str:
+    """Glued LaTeX for a notebook cell: no ``$`` and no ``%lrbook:`` layout marks (the
+    marks lay derivations out in the HTML edition; in a notebook they are clutter)."""
+    return _LAYOUT_MARKS.sub("", str(latex).strip().strip("$"))
 
 
 def _closes(line: str, fence: str) -> bool:
@@ -312,8 +320,7 @@ def _resolve_markdown(
         closing = ""
         data = glued.get(arg, {})
         if name == "glue:math":
-            latex = str(data.get("text/latex", arg)).strip().strip("$")
-            out.append(f"$$\n{latex}\n$$")
+            out.append(f"$$\n{_plain_latex(data.get('text/latex', arg))}\n$$")
         elif name in {"glue:md", "glue", "glue:any"} and "text/markdown" in data:
             out.append(str(data["text/markdown"]).strip())  # a glued table, pasted in
         elif name == "glue:figure" and "image/png" in data:

@@ -93,7 +93,8 @@ def test_download_turns_directives_into_plain_markdown() -> None:
         "```{solution-end}\n```\n\n"
         "````{admonition} The derivation\n:class: dropdown\n\n```{glue:math} eq_two\n```\n````"
     )
-    glued = {"eq_one": {"text/latex": "$a = b$"}, "eq_two": {"text/latex": "$c$"}}
+    marked = "%lrbook:derivation\n%lrbook:step why\nc"  # HTML layout marks: dropped
+    glued = {"eq_one": {"text/latex": "$a = b$"}, "eq_two": {"text/latex": f"${marked}$"}}
     text = _markdown(source, glued)["source"]
     assert text == (
         "$$\na = b\n$$\n\n**Exercise: Try it**\n\nDo this.\n\n**Solution**\n\nAnswer.\n\n"

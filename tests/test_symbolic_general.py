@@ -326,7 +326,9 @@ def test_hidden_delta_displays_in_textbook_order(name: str) -> None:
     d = getattr(S, name)()
     shown = d.latex(steps=MLP_STEPS)
     assert HIDDEN_DELTA in shown
-    assert "(W^{(2)} \\boldsymbol{\\delta}^{(2)})_j" not in shown  # the kernel's form is not displayed
+    assert (
+        "(W^{(2)} \\boldsymbol{\\delta}^{(2)})_j" not in shown
+    )  # the kernel's form is not displayed
     # the kernel is still printed from its own proved step
     assert str(d.step("mlp_delta_hidden").rhs) == "a*back*(1 - a)"
 
