@@ -3,12 +3,13 @@
 :class:`lrbook._sgd.LinearEpochs` calls :func:`binary_epoch` when numba is
 installed. The epoch loop is compiled (``@njit(cache=True)``, one thread: no
 thread pool runs beside OpenBLAS's): for every row of a minibatch the logit
-``z = b + x . W``, then the residual from the scalar kernel
-:func:`lrbook._fast_kernels.bce_dz` printed by :mod:`lrbook.codegen` from the same
-derivation step as the NumPy kernel, the minibatch gradient and the update.
-The epoch's margins ``(2y - 1) z`` are stored; the minibatch losses come from them once
-per epoch with the NumPy kernel :func:`lrbook.kernels.bce_loss`, whose ``exp`` and
-``log1p`` are NumPy's vectorised ones (faster than scalar calls).
+``z = b + x . W``, then its loss and residual from one ``exp`` with the scalar
+kernel :func:`lrbook._fast_kernels.bce_loss_dz`, printed by :mod:`lrbook.codegen`
+from the same derivation steps as the NumPy kernel, the minibatch gradient and the
+update. Each minibatch's loss is summed in the loop, at the parameters it saw.
+:func:`bce_losses` gives the per-row losses of the full-data loss in one compiled
+pass (:meth:`lrbook._sgd.LinearEpochs.loss`).
+
 """
 
 from __future__ import annotations
@@ -19,25 +20,27 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from lrbook._fast_kernels import bce_dz
+from lrbook._fast_kernels import bce_loss, bce_loss_dz
 
 if TYPE_CHECKING:
     from lrbook._sgd import EpochResult, LinearEpochs
 
-__all__ = ["binary_epoch"]
+__all__ = ["bce_losses", "binary_epoch"]
 
 
 @njit(cache=True)
 def _binary_epoch(
-    X, y, sw, perm, w, step, alpha, fi, batch_size, z, pens
+    X, y, sw, perm, w, step, alpha, fi, batch_size, losses, pens
 ):  # pragma: no cover - compiled
-    """One epoch in place on ``w``; margins ``(2y - 1) z`` into ``z``, penalties into ``pens``; returns the
-    last minibatch's gradient (penalty included).
+    """One epoch in place on ``w``; each minibatch's weighted mean loss into ``losses`` (at
+    the parameters it saw), its penalty into ``pens``; returns the last minibatch's
+    gradient (penalty included).
 
     Each minibatch's rows are first gathered into a contiguous buffer (independent loads,
     which the processor overlaps: the random rows are the cost of the epoch), then the
-    logits are computed with the rows innermost (no dependency chain) and the gradient
-    with the features innermost.
+    logits are computed with the rows innermost (no dependency chain), the loss and the
+    residual of every row from one ``exp`` (the scalar kernel ``bce_loss_dz``), and the
+    gradient with the features innermost.
     """
     n, d = X.shape
     p = w.shape[0]
@@ -71,15 +74,19 @@ def _binary_epoch(
                 ss += w[j] * w[j]
             pens[b] = 0.5 * alpha * ss
         g[:] = 0.0
+        total = 0.0
         for k in range(m):
-            z[s + k] = (2.0 * yb[k] - 1.0) * zb[k]  # the margin u = (2y - 1) z, for the losses
-            r = bce_dz(yb[k], zb[k])  # sigma(z) - y: the scalar twin of the NumPy kernel
+            # loss and sigma(z) - y from one exp: the scalar twin of the NumPy kernel
+            loss, r = bce_loss_dz(yb[k], zb[k])
             if has_sw:
+                loss *= sb[k]
                 r *= sb[k]
+            total += loss
             if fi:
                 g[0] += r
             for j in range(d):
                 g[fi + j] += r * buf[k, j]
+        losses[b] = total / m
         for j in range(p):
             gj = g[j] / m
             if j >= fi:
@@ -87,6 +94,14 @@ def _binary_epoch(
             g[j] = gj
             w[j] -= step * gj
     return g
+
+
+@njit(cache=True, nogil=True)
+def bce_losses(y, z, out):  # pragma: no cover - compiled
+    """``out[i] = bce_loss(y[i], z[i])``: per-row losses in one pass, no temporaries."""
+    for i in range(z.shape[0]):
+        out[i] = bce_loss(y[i], z[i])
+    return out
 
 
 def binary_epoch(
@@ -99,8 +114,9 @@ def binary_epoch(
     """One compiled epoch of the binary model (see :meth:`lrbook._sgd.LinearEpochs.epoch`)."""
     X, T, sw, n = epochs.X, epochs.T, epochs.sw, epochs.n
     w = np.array(x, dtype=np.float64)  # a copy, updated in place by the loop
-    z = np.empty(n, dtype=np.float64)
-    pens = np.zeros(-(-n // batch_size))
+    n_batches = -(-n // batch_size)
+    losses = np.empty(n_batches)
+    pens = np.zeros(n_batches)
     no_weights: Any = np.empty(0, dtype=np.float64)
     g = _binary_epoch(
         X,
@@ -112,8 +128,7 @@ def binary_epoch(
         epochs.alpha,
         epochs.fi,
         batch_size,
-        z,
+        losses,
         pens,
     )
-    losses = epochs.margin_losses(z)  # NumPy's vectorised exp and log1p, once per epoch
-    return w, epochs._batch_means(losses, perm, batch_size) + pens, g
+    return w, losses + pens, g

@@ -6,10 +6,10 @@ arithmetic takes less. When ``fun_batch`` is
 :meth:`lrbook._objectives.LinearObjective.fun_batch`, the trainer runs the
 epoch here instead, with the same result semantics:
 
-* **the sign folded in**: with ``u = (2y - 1) z`` the binary cross-entropy is
-  ``bce_loss(1, u) = softplus(-u)`` (the generated kernel; ``bce_loss(y, z) =
-  bce_loss(1, (2y - 1) z)`` for ``y`` in {0, 1}) and the gradient of a
-  minibatch is ``-X_b.T ((2y - 1) sigma(-u_b)) / m``: one gather (``take``),
+* **the sign folded in**: with ``t = (1 - 2y) z`` the binary cross-entropy is
+  ``bce_loss(0, t) = softplus(t)`` (the generated kernel; ``bce_loss(y, z) =
+  bce_loss(0, (1 - 2y) z)`` for ``y`` in {0, 1}) and the gradient of a
+  minibatch is ``X_b.T ((1 - 2y) sigma(t_b)) / m``: one gather (``take``),
   two matrix-vector products and a few element-wise calls per minibatch, the
   signs (times the sample weights) permuted once per epoch. The softmax epoch
   folds the intercept into one copy ``[1, X]`` per fit;
@@ -24,8 +24,7 @@ epoch here instead, with the same result semantics:
 
 The shuffles are the trainer's (the same permutations for a ``random_state``);
 the iterates equal the per-minibatch trainer's up to rounding (the sums are
-taken in another order and ``sigma(-u) = 1 / (1 + exp(u))`` is computed in one
-division). With :mod:`numba` installed (``pip install "lrbook[fast]"``) the
+taken in another order and ``sigma(t)`` is SciPy's ``expit``, one ufunc). With :mod:`numba` installed (``pip install "lrbook[fast]"``) the
 binary epoch runs compiled (:mod:`lrbook._fast`); ``LRBOOK_FAST=0`` in the
 environment keeps the NumPy path.
 """
@@ -46,6 +45,9 @@ from lrbook._blocks import map_blocks
 from lrbook._objectives import BINARY, LinearObjective, rows_per_block
 
 FloatArray = NDArray[np.floating[Any]]
+
+#: Minibatches per chunk of the binary NumPy epoch's parameter history (rows of p numbers).
+_HISTORY_ROWS = 4096
 
 __all__ = ["EpochResult", "LinearEpochs", "fast_available", "linear_epochs"]
 
@@ -131,6 +133,12 @@ class LinearEpochs:
             return math.log(2.0 if x.ndim == 1 else x.shape[1])
         fi, A, X, T, sw = self.fi, self.A, self.X, self.T, self.sw
         step = rows_per_block(X.shape[1] * (1 if x.ndim == 1 else x.shape[1]), X.dtype.itemsize)
+        bce_loss = K.bce_loss
+        if self.use_fast:  # the compiled twin: one pass over the logits, no temporaries
+            from lrbook._fast import bce_losses
+
+            def bce_loss(y: FloatArray, z: FloatArray) -> FloatArray:
+                return bce_losses(y, z, z)
 
         def block(s: int) -> float:
             e = s + step
@@ -140,7 +148,7 @@ class LinearEpochs:
                 z = X[s:e].dot(x[fi:])
                 if fi:
                     z += x[0]
-                losses = K.bce_loss(T[s:e], z)
+                losses = bce_loss(T[s:e], z)
             if sw is not None:
                 losses *= sw[s:e]
             return float(np.add.reduce(losses))
@@ -184,81 +192,103 @@ class LinearEpochs:
     def _binary_epoch(
         self, x: NDArray[np.float64], perm: NDArray[np.intp], step: float, batch_size: int
     ) -> EpochResult:
-        """The binary epoch on ``X`` itself (no copy): sign, weight and intercept per minibatch."""
+        """The binary epoch on ``X`` itself (no copy of ``X``), five NumPy calls per minibatch.
+
+        * With ``t = (1 - 2y) z`` (the kernels' own variable) the residual is
+          ``sigma(z) - y = (1 - 2y) sigma(t)`` (step ``bce_dz``) and the loss
+          ``softplus(t)``; ``sigma`` is SciPy's ``expit`` ufunc (one call where
+          ``1 / (1 + exp(-t))`` takes three).
+        * The minibatch is gathered into a buffer ``[1, X_b]`` whose first column
+          stays 1: the intercept is in both products, no call of its own.
+        * Each minibatch writes the parameters it makes into the next row of a
+          history (a chunk of minibatches at a time), so the penalties
+          ``alpha / 2 ||W||^2`` the minibatches saw are summed once per chunk.
+        """
+        from scipy.special import expit
+
         X, sw, n, fi = self.X, self.sw, self.n, self.fi
-        w = x.copy()
-        W = w[fi:]
-        u = np.empty(n, dtype=np.result_type(X, w))  # stored margins (2y - 1) z of the epoch
-        decay = 1.0 - step * self.alpha if self.alpha else None  # weight decay of W
+        p = X.shape[1] + fi
+        dtype = np.result_type(X, x)
+        t = np.empty(n, dtype=dtype)  # stored margins (1 - 2y) z of the epoch
         n_full = n // batch_size
-        P = perm[: n_full * batch_size].reshape(n_full, batch_size)
-        U = u[: n_full * batch_size].reshape(n_full, batch_size)
-        assert self.sign is not None
-        sign = self.sign[perm]  # 2y - 1 in epoch order, and times the weights for the gradient
-        signw = sign if sw is None else sign * sw[perm]
-        S = sign[: n_full * batch_size].reshape(n_full, batch_size)
-        c = step / batch_size
-        # (2y - 1) times the weights times step / m, once per epoch: one call less per batch
-        SWc = (signw[: n_full * batch_size] * c).reshape(n_full, batch_size)
-        pens: list[float] = []
-        take, exp, add, divide, multiply = X.take, np.exp, np.add, np.divide, np.multiply
-        Wdot, reduce = W.dot, np.add.reduce
         n_loop = n_full if n_full * batch_size < n else n_full - 1  # all but the last
-        for b in range(n_loop):
-            Xb = take(P[b], axis=0)
-            ub = Xb.dot(W, out=U[b])
-            if fi:
-                add(ub, w[0], out=ub)
-            multiply(ub, S[b], out=ub)  # u = (2y - 1) z
-            if decay is not None:
-                pens.append(Wdot(W))
-            r = exp(ub)  # sigma(-u) = 1 / (1 + exp(u)); exp overflows to inf -> exactly 0
-            add(r, 1.0, out=r)
-            divide(SWc[b], r, out=r)  # step / m * sigma(-u), times (2y - 1) and the weights
-            if fi:
-                w[0] += reduce(r)
-            if decay is not None:
-                multiply(W, decay, out=W)
-            add(W, r.dot(Xb), out=W)  # w - step (grad of the mean loss + alpha W)
-        s0 = n_loop * batch_size
+        m_loop = n_loop * batch_size
+        P = perm[:m_loop].reshape(n_loop, batch_size)
+        U = t[:m_loop].reshape(n_loop, batch_size)
+        assert self.sign is not None
+        sign = -self.sign[perm]  # 1 - 2y in epoch order, and times the weights for the gradient
+        signw = sign if sw is None else sign * sw[perm]
+        S = sign[:m_loop].reshape(n_loop, batch_size)
+        # (1 - 2y) times the weights times step / m, once per epoch: one call less per batch
+        SWc = (signw[:m_loop] * (step / batch_size)).reshape(n_loop, batch_size)
+        decay = self._decay(x, step)  # 1 - step alpha on W (weight decay), 1 on the intercept
+        buf = np.ones((batch_size, p), dtype=X.dtype)  # [1, X_b]
+        Xv = buf[:, fi:]
+        chunk = max(1, min(n_loop, _HISTORY_ROWS))
+        H = np.empty((chunk + 1, p), dtype=dtype)  # parameters seen by a chunk's minibatches
+        H[0] = x
+        squares: list[FloatArray] = []  # ||W||^2 seen by each minibatch
+        take, multiply, subtract = X.take, np.multiply, np.subtract
+        for c0 in range(0, n_loop, chunk):
+            c1 = min(c0 + chunk, n_loop)
+            for b in range(c0, c1):
+                take(P[b], axis=0, out=Xv, mode="clip")  # perm is in range: nothing to clip
+                w, w_next = H[b - c0], H[b - c0 + 1]
+                tb = buf.dot(w, out=U[b])
+                multiply(tb, S[b], out=tb)  # t = (1 - 2y) z
+                r = expit(tb)  # sigma(t); exp(-t) overflows to inf -> exactly 0
+                multiply(r, SWc[b], out=r)  # step / m (sigma(z) - y), times the weights
+                if decay is None:
+                    subtract(w, r.dot(buf), out=w_next)
+                else:
+                    multiply(w, decay, out=w_next)
+                    subtract(w_next, r.dot(buf), out=w_next)  # w - step (grad + alpha W)
+            if self.alpha:
+                Ws = H[: c1 - c0, fi:]
+                squares.append(np.einsum("ij,ij->i", Ws, Ws))
+            H[0] = H[c1 - c0]
+        w = H[0].copy()
+        W = w[fi:]
+        Wdot, reduce = W.dot, np.add.reduce
+        s0 = m_loop
         idx = perm[s0:]
         Xb = X.take(idx, axis=0)
-        ub = Xb.dot(W, out=u[s0:])
+        tb = Xb.dot(W, out=t[s0:])
         if fi:
-            ub += w[0]
-        ub *= sign[s0:]
-        if decay is not None:
-            pens.append(Wdot(W))
-        r = step / ub.shape[0] / (1.0 + np.exp(ub)) * signw[s0:]
+            tb += w[0]
+        tb *= sign[s0:]
+        if self.alpha:
+            squares.append(np.array([Wdot(W)]))
+        r = step / tb.shape[0] * expit(tb) * signw[s0:]
         w_before = w.copy()
         g = np.empty_like(w)
-        g[fi:] = -r.dot(Xb) / step
+        g[fi:] = r.dot(Xb) / step
         if fi:
-            g[0] = -reduce(r) / step
-            w[0] += reduce(r)
+            g[0] = reduce(r) / step
+            w[0] -= reduce(r)
         if decay is not None:
-            W *= decay
-        W += r.dot(Xb)
+            w *= decay
+        W -= r.dot(Xb)
         if self.alpha:
             g[fi:] += self.alpha * w_before[fi:]
-        losses = self.margin_losses(u)
-        pen = 0.5 * self.alpha * np.asarray(pens, dtype=np.float64) if pens else 0.0
+        losses = self.margin_losses(t)
+        pen = 0.5 * self.alpha * np.concatenate(squares) if self.alpha else 0.0
         return w, self._batch_means(losses, perm, batch_size) + pen, g
 
-    def margin_losses(self, u: FloatArray) -> FloatArray:
-        """Per-row losses ``bce_loss(1, u) = softplus(-u)`` of the margins ``u = (2y - 1) z``.
+    def margin_losses(self, t: FloatArray) -> FloatArray:
+        """Per-row losses ``bce_loss(0, t) = softplus(t)`` of the margins ``t = (1 - 2y) z``.
 
         Once per epoch, in cache-sized blocks shared by threads (NumPy's vectorised
         ``exp`` and ``log1p``; no full-length temporaries).
         """
-        losses = np.empty_like(u)
-        step = rows_per_block(1, u.dtype.itemsize)
+        losses = np.empty_like(t)
+        step = rows_per_block(1, t.dtype.itemsize)
 
         def block(s: int) -> None:
-            losses[s : s + step] = K.bce_loss(1.0, u[s : s + step])
+            losses[s : s + step] = K.bce_loss(0.0, t[s : s + step])
 
         with np.errstate(over="ignore", invalid="ignore"):
-            map_blocks(block, range(0, u.shape[0], step))
+            map_blocks(block, range(0, t.shape[0], step))
         return losses
 
     def _batch_means(

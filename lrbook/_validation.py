@@ -582,6 +582,31 @@ def check_mlp_params(
     return out
 
 
+def check_targets(y: NDArray[Any]) -> None:
+    """scikit-learn's ``check_classification_targets``, skipped where its answer is known.
+
+    A 1-D array of integers or booleans is always of type ``"binary"`` or
+    ``"multiclass"`` for :func:`sklearn.utils.multiclass.type_of_target`, both
+    accepted, which it would spend a hashing pass over ``y`` (``np.unique``) to
+    tell apart; :func:`encode_labels` counts the classes anyway. Every other ``y``
+    (floats, strings, objects, 2-D) goes to scikit-learn, whose messages users know.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_targets(np.array([0, 1, 1]))
+    >>> check_targets(np.array([0.5, 1.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown label type: continuous. ...
+    """
+    if y.ndim == 1 and y.dtype.kind in "biu":
+        return
+    from sklearn.utils.multiclass import check_classification_targets
+
+    check_classification_targets(y)
+
+
 def encode_labels(y: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.intp]]:
     """``np.unique(y, return_inverse=True)``: the sorted classes and each label's code.
 

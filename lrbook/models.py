@@ -36,7 +36,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from lrbook import _objectives as O
@@ -50,6 +49,7 @@ from lrbook._validation import (
     check_learning_rate,
     check_lr_decay,
     check_random_state,
+    check_targets,
     check_tol,
     check_weights,
     encode_labels,
@@ -135,7 +135,7 @@ class _BaseClassifier(ClassifierMixin, BaseEstimator):
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None
     ) -> tuple[FloatArray, NDArray[np.intp], FloatArray | None]:
         Xa, ya = validate_data(self, X, y, dtype=_FLOAT_DTYPES)
-        check_classification_targets(ya)
+        check_targets(ya)
         self.classes_, codes = encode_labels(ya)
         self._check_n_classes()
         sw = check_weights(sample_weight, Xa.shape[0], Xa.dtype)

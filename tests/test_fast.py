@@ -215,9 +215,12 @@ SETTINGS = [
 @pytest.mark.parametrize("settings", SETTINGS)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(("n", "batch"), [(1000, 32), (1024, 32), (50, 64)])
+@pytest.mark.parametrize("history", [4096, 3])
 def test_fused_binary_epochs_follow_the_per_minibatch_loop(
-    mode, settings, weighted, n, batch, monkeypatch
+    mode, settings, weighted, n, batch, history, monkeypatch
 ):
+    # history=3: the NumPy epoch's parameter history wraps around every 3 minibatches
+    monkeypatch.setattr(_sgd, "_HISTORY_ROWS", history)
     X, y = _data(n, 5)
     sw = np.random.default_rng(1).uniform(0.2, 2.0, n) if weighted else None
 

@@ -615,3 +615,45 @@ def test_label_encoding_is_np_unique(y):
     assert codes.dtype == np.intp
     np.testing.assert_array_equal(classes, ref_classes)
     np.testing.assert_array_equal(codes, ref_codes.reshape(-1))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.arange(1000) % 2,
+        np.arange(1000) % 7,
+        (np.arange(500) % 256 - 128).astype(np.int8),
+        np.array([2**63 + 3, 2**63 + 1], dtype=np.uint64),
+        np.array([5]),
+        np.array([True, False, True]),
+    ],
+)
+def test_integer_targets_skip_only_what_sklearn_would_accept(y):
+    # check_targets skips scikit-learn's type_of_target for 1-D integer and boolean y:
+    # sound only if scikit-learn calls every such y binary or multiclass
+    from sklearn.utils.multiclass import type_of_target
+
+    from lrbook._validation import check_targets
+
+    assert type_of_target(y) in ("binary", "multiclass")
+    check_targets(y)
+
+
+@pytest.mark.parametrize(
+    ("y", "kind"),
+    [
+        (np.array([0.5, 1.0, 0.0]), "continuous"),
+        (np.array([[0, 1], [1, 0]]), "multilabel-indicator"),
+    ],
+)
+def test_other_targets_still_go_to_sklearn(y, kind):
+    from sklearn.utils.multiclass import type_of_target
+
+    from lrbook._validation import check_targets
+
+    assert type_of_target(y) == kind
+    if kind == "continuous":
+        with pytest.raises(ValueError, match="Unknown label type: continuous"):
+            check_targets(y)
+    else:
+        check_targets(y)  # accepted by scikit-learn; the estimators reject 2-D y earlier
