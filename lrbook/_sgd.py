@@ -192,7 +192,10 @@ class LinearEpochs:
     def _binary_epoch(
         self, x: NDArray[np.float64], perm: NDArray[np.intp], step: float, batch_size: int
     ) -> EpochResult:
-        """The binary epoch on ``X`` itself (no copy of ``X``), five NumPy calls per minibatch.
+        """The binary epoch on ``X`` itself (no copy of ``X``), seven NumPy calls per minibatch.
+
+        The gather, the logits, the sign, the sigmoid, the scaling, the gradient
+        product and the update; an eighth, the weight decay, with a penalty.
 
         * With ``t = (1 - 2y) z`` (the kernels' own variable) the residual is
           ``sigma(z) - y = (1 - 2y) sigma(t)`` (step ``bce_dz``) and the loss
