@@ -24,9 +24,10 @@ epoch here instead, with the same result semantics:
 
 The shuffles are the trainer's (the same permutations for a ``random_state``);
 the iterates equal the per-minibatch trainer's up to rounding (the sums are
-taken in another order and ``sigma(t)`` is SciPy's ``expit``, one ufunc). With :mod:`numba` installed (``pip install "lrbook[fast]"``) the
-binary epoch runs compiled (:mod:`lrbook._fast`); ``LRBOOK_FAST=0`` in the
-environment keeps the NumPy path.
+taken in another order and ``sigma(t)`` is SciPy's ``expit``, one ufunc). With
+:mod:`numba` installed (``pip install "lrbook[fast]"``) the binary epoch runs
+compiled (:mod:`lrbook._fast`); ``LRBOOK_FAST=0`` in the environment keeps the
+NumPy path.
 """
 
 from __future__ import annotations
