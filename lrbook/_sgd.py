@@ -201,7 +201,8 @@ class LinearEpochs:
         * With ``t = (1 - 2y) z`` (the kernels' own variable) the residual is
           ``sigma(z) - y = (1 - 2y) sigma(t)`` (step ``bce_dz``) and the loss
           ``softplus(t)``; ``sigma`` is SciPy's ``expit`` ufunc (one call where
-          ``1 / (1 + exp(-t))`` takes three).
+          ``1 / (1 + exp(-t))`` takes three), within a few ulp of :func:`lrbook.sigmoid`
+          (tests/test_fast.py checks it; from ``t = -709.8`` down it gives 0 for a subnormal).
         * The minibatch is gathered into a buffer ``[1, X_b]`` whose first column
           stays 1: the intercept is in both products, no call of its own.
         * Each minibatch writes the parameters it makes into the next row of a

@@ -361,12 +361,15 @@ def test_only_the_linear_objectives_own_minibatch_runs_fused():
     assert O._fused_epochs(obj.fun_batch, (5,)) is None
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("family", [BINARY, MULTINOMIAL])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_fused_full_data_loss_is_the_objectives_loss(family, weighted, monkeypatch):
+def test_fused_full_data_loss_is_the_objectives_loss(mode, family, weighted, monkeypatch):
     # the trainer's start and end losses: blocked, shared by threads, and at the usual zero
-    # start without a pass (log 2, log K); each equal to LinearObjective.fun's loss
+    # start without a pass (log 2, log K); each equal to LinearObjective.fun's loss, on the
+    # NumPy path and on the compiled one (the binary losses of lrbook._fast.bce_losses)
     monkeypatch.setenv("LRBOOK_NUM_THREADS", "2")
+    monkeypatch.setenv("LRBOOK_FAST", "1" if mode == "fast" else "0")
     rng = np.random.default_rng(7)
     n, d, K = 30_000, 6, 4
     X = rng.standard_normal((n, d))
@@ -378,5 +381,29 @@ def test_fused_full_data_loss_is_the_objectives_loss(family, weighted, monkeypat
     obj = LinearObjective(X, T, sw, 0.05, True, family)
     epochs = _sgd.linear_epochs(obj.fun_batch)
     assert epochs is not None
+    assert epochs.use_fast == (mode == "fast" and family is BINARY)
     for x in (np.zeros(shape), rng.standard_normal(shape)):
         np.testing.assert_allclose(epochs.loss(x), obj.fun(x)[0], rtol=1e-13)
+
+
+def test_scipy_expit_of_the_numpy_epoch_matches_lrbooks_sigmoid():
+    # The NumPy epoch computes sigma(t) with SciPy's expit (one ufunc) instead of the
+    # primitive lrbook.sigmoid (several): within 4 ulp wherever sigma is a normal number;
+    # where it is subnormal (t < -708.4) within 2.3e-308 (expit gives 0 from t = -709.8).
+    from scipy.special import expit
+
+    from lrbook import sigmoid
+
+    t = np.concatenate(
+        [np.linspace(-800.0, 800.0, 160_001), [-745.2, -709.79, -37.0, -0.0, 37.0, 710.0]]
+    )
+    with np.errstate(over="ignore"):
+        got = expit(t)
+    ref = sigmoid(t)
+    assert np.all(np.isfinite(got))
+    normal = ref >= np.finfo(np.float64).tiny
+    ulps = np.abs(got - ref)[normal] / np.spacing(ref[normal])
+    assert ulps.max() <= 4
+    assert np.all(np.abs(got - ref)[~normal] < np.finfo(np.float64).tiny)
+    with np.errstate(over="ignore"):
+        assert expit(np.array([-np.inf, np.inf])).tolist() == [0.0, 1.0]
