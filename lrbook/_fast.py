@@ -9,7 +9,6 @@ from the same derivation steps as the NumPy kernel, the minibatch gradient and t
 update. Each minibatch's loss is summed in the loop, at the parameters it saw.
 :func:`bce_losses` gives the per-row losses of the full-data loss in one compiled
 pass (:meth:`lrbook._sgd.LinearEpochs.loss`).
-
 """
 
 from __future__ import annotations
